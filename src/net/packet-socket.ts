@@ -1,0 +1,88 @@
+// One SEQPACKET connection driven by Bun's event loop: one `data` callback per packet,
+// one write per packet, and a queue that holds packets while the socket buffer is full.
+import type { Socket } from "bun";
+
+/** The simulator reads at most this many bytes per packet; anything that long is cut. */
+export const MAX_PACKET_BYTES = 16384;
+
+export interface PacketHandlers {
+  onPacket(packet: Uint8Array): void;
+  onClose?(): void;
+}
+
+export class PacketSocket {
+  private readonly queue: Uint8Array[] = [];
+  private socket: Socket<undefined> | undefined;
+  private closed = false;
+  /** Packets refused because they would reach MAX_PACKET_BYTES. */
+  oversizeRefused = 0;
+
+  private constructor(private readonly handlers: PacketHandlers) {}
+
+  /** Wraps an already-connected SEQPACKET descriptor. */
+  static async fromFd(fd: number, handlers: PacketHandlers): Promise<PacketSocket> {
+    const conn = new PacketSocket(handlers);
+    conn.socket = await Bun.connect<undefined>({
+      fd,
+      socket: {
+        data: (_socket, data) => conn.handlers.onPacket(data),
+        drain: () => conn.flush(),
+        close: () => conn.markClosed(),
+        end: () => conn.markClosed(),
+        error: () => conn.markClosed(),
+      },
+    } as unknown as Parameters<typeof Bun.connect<undefined>>[0]);
+    return conn;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Sends one packet (queued if the socket is full). Returns false, sending nothing, when
+   * the packet would reach MAX_PACKET_BYTES or the socket is closed: the hard guard.
+   */
+  send(packet: string | Uint8Array): boolean {
+    const bytes = typeof packet === "string" ? Buffer.from(packet) : packet;
+    if (bytes.length >= MAX_PACKET_BYTES) {
+      this.oversizeRefused++;
+      return false;
+    }
+    if (this.closed) return false;
+    this.queue.push(bytes);
+    if (this.queue.length === 1) this.flush();
+    return true;
+  }
+
+  /** Writes queued packets until the socket refuses one; `drain` calls it again. */
+  private flush(): void {
+    const socket = this.socket;
+    if (!socket) return;
+    while (this.queue.length > 0 && !this.closed) {
+      const head = this.queue[0]!;
+      // A SEQPACKET write is all or nothing: a short count means nothing was sent.
+      const written = socket.write(head);
+      if (written < head.length) return;
+      this.queue.shift();
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.socket?.end();
+  }
+
+  private markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.handlers.onClose?.();
+  }
+}
