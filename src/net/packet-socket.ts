@@ -1,6 +1,6 @@
 // One SEQPACKET connection driven by Bun's event loop: one `data` callback per packet,
 // one write per packet, and a queue that holds packets while the socket buffer is full.
-import type { Socket } from "bun";
+import type { Socket, SocketHandler, UnixSocketOptions } from "bun";
 
 /** The simulator reads at most this many bytes per packet; anything that long is cut. */
 export const MAX_PACKET_BYTES = 16384;
@@ -22,16 +22,15 @@ export class PacketSocket {
   /** Wraps an already-connected SEQPACKET descriptor. */
   static async fromFd(fd: number, handlers: PacketHandlers): Promise<PacketSocket> {
     const conn = new PacketSocket(handlers);
-    conn.socket = await Bun.connect<undefined>({
-      fd,
-      socket: {
-        data: (_socket, data) => conn.handlers.onPacket(data),
-        drain: () => conn.flush(),
-        close: () => conn.markClosed(),
-        end: () => conn.markClosed(),
-        error: () => conn.markClosed(),
-      },
-    } as unknown as Parameters<typeof Bun.connect<undefined>>[0]);
+    const socket: SocketHandler<undefined> = {
+      data: (_socket, data) => conn.handlers.onPacket(data),
+      drain: () => conn.flush(),
+      close: () => conn.markClosed(),
+      end: () => conn.markClosed(),
+      error: () => conn.markClosed(),
+    };
+    // `fd` is a supported option that bun-types does not declare yet.
+    conn.socket = await Bun.connect({ fd, socket } as unknown as UnixSocketOptions<undefined>);
     return conn;
   }
 

@@ -1,0 +1,89 @@
+// The replica binary: the I/O edge around the pure Replica. It owns the socket, the
+// clock and the timer; everything it hears goes through decode() and Replica.receive().
+import { randomInt } from "node:crypto";
+import { parseReplicaArgs } from "./cli-args.ts";
+import { connectSeqpacket } from "./net/libc.ts";
+import { PacketSocket } from "./net/packet-socket.ts";
+import { Replica } from "./replica/replica.ts";
+import { debugLogger } from "./util/debug.ts";
+import { seededRandom } from "./util/prng.ts";
+import { encode } from "./wire/encode.ts";
+import { decode } from "./wire/schema.ts";
+
+const CONNECT_ATTEMPTS = 200;
+const CONNECT_RETRY_MS = 10;
+
+async function main(): Promise<void> {
+  const parsed = parseReplicaArgs(process.argv.slice(2), process.env);
+  if (!parsed.ok) {
+    process.stderr.write(`3700kvstore: ${parsed.error}\n`);
+    process.exit(2);
+  }
+  const { id, peers, debug } = parsed.args;
+  const log = debugLogger(debug, id);
+  process.on("SIGTERM", () => process.exit(0));
+  process.on("SIGINT", () => process.exit(0));
+  // The replica must never die on its own: log and carry on.
+  process.on("uncaughtException", (error) => log?.(`uncaught: ${error.stack ?? error}`));
+
+  let fd = connectSeqpacket(id);
+  for (let attempt = 1; fd < 0 && attempt < CONNECT_ATTEMPTS; attempt++) {
+    await Bun.sleep(CONNECT_RETRY_MS);
+    fd = connectSeqpacket(id);
+  }
+  if (fd < 0) {
+    process.stderr.write(`3700kvstore: cannot connect to the SEQPACKET socket at ./${id}\n`);
+    process.exit(1);
+  }
+
+  const seed = randomInt(2 ** 31);
+  log?.(`seed ${seed}, peers ${peers.join(" ")}`);
+  const now = () => performance.now();
+  const replica = new Replica({ id, peers, random: seededRandom(seed), now: now(), log });
+
+  let timer: Timer | undefined;
+  let timerAt = Number.POSITIVE_INFINITY;
+
+  const flush = () => {
+    for (const message of replica.takeOutbox()) {
+      if (!socket.send(encode(message, replica.leader))) log?.(`dropped an outbound ${message.type}: too large or socket closed`);
+    }
+    const deadline = replica.nextDeadline();
+    if (deadline < timerAt) {
+      if (timer) clearTimeout(timer);
+      timerAt = deadline;
+      timer = setTimeout(onTimer, Math.max(0, deadline - now()));
+    }
+  };
+
+  const onTimer = () => {
+    timer = undefined;
+    timerAt = Number.POSITIVE_INFINITY;
+    try {
+      replica.tick(now());
+    } catch (error) {
+      log?.(`tick failed: ${(error as Error).stack}`);
+    }
+    flush();
+  };
+
+  const socket: PacketSocket = await PacketSocket.fromFd(fd, {
+    onPacket: (packet) => {
+      const decoded = decode(packet);
+      if (!decoded.ok) {
+        log?.(`dropped packet (${packet.length} bytes): ${decoded.reason}`);
+        return;
+      }
+      try {
+        replica.receive(decoded.message, now());
+      } catch (error) {
+        log?.(`receive failed: ${(error as Error).stack}`);
+      }
+      flush();
+    },
+    onClose: () => process.exit(0),
+  });
+  flush();
+}
+
+await main();

@@ -1,0 +1,433 @@
+// The Raft core: a deterministic state machine. Time comes in as `now` arguments,
+// randomness from the injected generator, messages go out through the host. No I/O here.
+import { leaseHolds } from "./lease.ts";
+import { RaftLog } from "./log.ts";
+import { Progress } from "./progress.ts";
+import { majority, quorumValue } from "./quorum.ts";
+import type { Random } from "../util/prng.ts";
+import {
+  validateConfig,
+  type AppendReply,
+  type AppendRequest,
+  type LogEntry,
+  type NodeId,
+  type RaftConfig,
+  type RaftMessage,
+  type Role,
+  type VoteReply,
+  type VoteRequest,
+} from "./types.ts";
+
+/** What the core asks of whoever runs it. */
+export interface RaftHost {
+  send(message: RaftMessage): void;
+  /** Called once per committed index, in log order. */
+  apply(index: number, entry: LogEntry): void;
+  /** The encoded size of an entry, to keep appends under the packet limit. */
+  entrySize(entry: LogEntry): number;
+}
+
+/** The state Raft requires to survive a crash (the deterministic simulation keeps it). */
+export interface DurableState {
+  term: number;
+  votedFor: NodeId | undefined;
+  log: RaftLog;
+}
+
+export interface RaftNodeOptions {
+  id: NodeId;
+  peers: readonly NodeId[];
+  config: RaftConfig;
+  random: Random;
+  host: RaftHost;
+  now: number;
+  /** State from before a crash; absent for a fresh replica. */
+  durable?: DurableState;
+}
+
+export class RaftNode {
+  readonly id: NodeId;
+  readonly peers: readonly NodeId[];
+  readonly config: RaftConfig;
+  readonly log: RaftLog;
+  private readonly random: Random;
+  private readonly host: RaftHost;
+
+  private _term = 0;
+  private _votedFor: NodeId | undefined;
+  private _role: Role = "follower";
+  private _leader: NodeId | undefined;
+  private _commitIndex = 0;
+  private _lastApplied = 0;
+  private electionDeadline: number;
+  /** When we last heard from a leader of our term; votes are refused for a while after. */
+  private leaderContactAt: number;
+  private readonly votes = new Set<NodeId>();
+  private readonly progress = new Map<NodeId, Progress>();
+  /** Any message from a peer, by peer: who is reachable (redirect guesses). */
+  private readonly lastHeard = new Map<NodeId, number>();
+  private readonly quorumScratch: Float64Array;
+  private readonly quorumValues: Float64Array;
+
+  constructor(options: RaftNodeOptions) {
+    this.id = options.id;
+    this.peers = options.peers.filter((peer) => peer !== options.id);
+    this.config = validateConfig(options.config);
+    this.random = options.random;
+    this.host = options.host;
+    this.log = options.durable?.log ?? new RaftLog();
+    this._term = options.durable?.term ?? 0;
+    this._votedFor = options.durable?.votedFor;
+    // A restarted replica may have acknowledged some leader's lease before it crashed:
+    // it must not vote until that lease has surely run out (lease.ts).
+    this.leaderContactAt = this._term > 0 ? options.now : Number.NEGATIVE_INFINITY;
+    const size = this.peers.length + 1;
+    this.quorumScratch = new Float64Array(size);
+    this.quorumValues = new Float64Array(size);
+    this.electionDeadline = options.now + this.uniform(this.config.firstElectionMin, this.config.firstElectionMax);
+  }
+
+  get term(): number { return this._term; }
+  get votedFor(): NodeId | undefined { return this._votedFor; }
+  get role(): Role { return this._role; }
+  get leader(): NodeId | undefined { return this._leader; }
+  get commitIndex(): number { return this._commitIndex; }
+  get lastApplied(): number { return this._lastApplied; }
+  get clusterSize(): number { return this.peers.length + 1; }
+
+  durableState(): DurableState {
+    return { term: this._term, votedFor: this._votedFor, log: this.log };
+  }
+
+  /** When we last heard from a live leader of our term. */
+  get lastLeaderContact(): number { return this.leaderContactAt; }
+
+  lastHeardFrom(peer: NodeId): number {
+    return this.lastHeard.get(peer) ?? Number.NEGATIVE_INFINITY;
+  }
+
+  /** The match index the leader holds for `peer` (for tests and invariants). */
+  matchOf(peer: NodeId): number {
+    return this.progress.get(peer)?.match ?? 0;
+  }
+
+  // ---- clock --------------------------------------------------------------------------
+
+  tick(now: number): void {
+    if (this._role === "leader") {
+      if (!this.hasQuorumContact(now)) {
+        this.stepDown(now);
+        return;
+      }
+      for (const peer of this.peers) {
+        const progress = this.progress.get(peer)!;
+        if (now - progress.lastSentAt >= this.config.heartbeatInterval) {
+          // Re-send what was never acknowledged (a probe is simply repeated).
+          if (!progress.probing && progress.match < this.log.lastIndex) progress.rewind();
+          this.sendAppend(peer, progress, now);
+        }
+      }
+    } else if (now >= this.electionDeadline) {
+      this.startPreVote(now);
+    }
+  }
+
+  /** The next time `tick` has anything to do. */
+  nextDeadline(): number {
+    if (this._role !== "leader") return this.electionDeadline;
+    let next = Number.POSITIVE_INFINITY;
+    for (const progress of this.progress.values()) {
+      next = Math.min(next, progress.lastSentAt + this.config.heartbeatInterval, progress.lastHeardAt + this.config.electionTimeoutMin);
+    }
+    return next;
+  }
+
+  // ---- proposals and reads ------------------------------------------------------------
+
+  /** Appends a put as leader and sends it out; returns its index, or -1 when not leader. */
+  propose(entry: LogEntry, now: number): number {
+    if (this._role !== "leader") return -1;
+    const index = this.log.append(entry);
+    this.replicate(now);
+    this.advanceCommit();
+    return index;
+  }
+
+  /**
+   * May the leader answer a get from its applied state right now? It must hold a lease
+   * and have committed an entry of its own term (so it knows all earlier commits).
+   */
+  canReadLocally(now: number): boolean {
+    if (this._role !== "leader") return false;
+    if (this.log.termAt(this._commitIndex) !== this._term) return false;
+    return leaseHolds(now, this.quorumAckedSentAt(now), this.config.leaseDuration);
+  }
+
+  /** Sends a heartbeat to everyone not contacted just now, to renew the lease. */
+  renewLease(now: number): void {
+    if (this._role !== "leader") return;
+    for (const peer of this.peers) {
+      const progress = this.progress.get(peer)!;
+      if (progress.lastSentAt < now) this.sendAppend(peer, progress, now);
+    }
+  }
+
+  // ---- messages -----------------------------------------------------------------------
+
+  step(message: RaftMessage, now: number): void {
+    if (message.dst !== this.id || message.src === this.id) return;
+    this.lastHeard.set(message.src, now);
+    switch (message.type) {
+      case "vote":
+        return this.onVoteRequest(message, now);
+      case "voted":
+        return this.onVoteReply(message, now);
+      case "append":
+        return this.onAppend(message, now);
+      case "appended":
+        return this.onAppendReply(message, now);
+    }
+  }
+
+  private onVoteRequest(request: VoteRequest, now: number): void {
+    // Leader stickiness: while we hear from a live leader, ignore candidates entirely,
+    // so a rejoining replica cannot depose a healthy leader, and leases stay sound.
+    if (this.inLease(now) && (request.pre || request.term > this._term)) return;
+    const upToDate = this.log.isUpToDate(request.lastIndex, request.lastTerm);
+    if (request.pre) {
+      const granted = request.term > this._term && upToDate;
+      this.host.send({ type: "voted", src: this.id, dst: request.src, term: granted ? request.term : this._term, pre: true, granted });
+      return;
+    }
+    if (request.term > this._term) this.becomeFollower(request.term, undefined, now);
+    const granted = request.term === this._term && upToDate && (this._votedFor === undefined || this._votedFor === request.src);
+    if (granted) {
+      this._votedFor = request.src;
+      this.resetElectionTimer(now);
+    }
+    this.host.send({ type: "voted", src: this.id, dst: request.src, term: this._term, pre: false, granted });
+  }
+
+  private onVoteReply(reply: VoteReply, now: number): void {
+    if (reply.pre) {
+      if (this._role !== "precandidate") return;
+      if (reply.granted && reply.term === this._term + 1) {
+        this.votes.add(reply.src);
+        if (this.votes.size >= majority(this.clusterSize)) this.startElection(now);
+      } else if (!reply.granted && reply.term > this._term) {
+        this.becomeFollower(reply.term, undefined, now);
+      }
+      return;
+    }
+    if (reply.term > this._term) {
+      this.becomeFollower(reply.term, undefined, now);
+      return;
+    }
+    if (this._role !== "candidate" || reply.term !== this._term || !reply.granted) return;
+    this.votes.add(reply.src);
+    if (this.votes.size >= majority(this.clusterSize)) this.becomeLeader(now);
+  }
+
+  private onAppend(request: AppendRequest, now: number): void {
+    if (request.term < this._term) {
+      // A stale leader: our term in the reply makes it step down.
+      this.replyAppend(request, false, 0, 0, 0);
+      return;
+    }
+    if (request.term > this._term || this._role !== "follower" || this._leader !== request.src) {
+      this.becomeFollower(request.term, request.src, now);
+    }
+    this.leaderContactAt = now;
+    this.resetElectionTimer(now);
+
+    const { prevIndex, prevTerm } = request;
+    if (prevIndex > this.log.lastIndex) {
+      this.replyAppend(request, false, 0, this.log.lastIndex + 1, 0);
+      return;
+    }
+    const localPrevTerm = this.log.termAt(prevIndex);
+    if (localPrevTerm !== prevTerm) {
+      this.replyAppend(request, false, 0, this.log.firstIndexOfTerm(prevIndex), localPrevTerm);
+      return;
+    }
+    const lastNew = this.log.merge(prevIndex, request.entries);
+    if (request.commit > this._commitIndex) {
+      this.commitTo(Math.min(request.commit, lastNew));
+    }
+    this.replyAppend(request, true, lastNew, 0, 0);
+  }
+
+  private replyAppend(request: AppendRequest, success: boolean, match: number, hintIndex: number, hintTerm: number): void {
+    this.host.send({ type: "appended", src: this.id, dst: request.src, term: this._term, success, match, hintIndex, hintTerm, sentAt: request.sentAt });
+  }
+
+  private onAppendReply(reply: AppendReply, now: number): void {
+    if (reply.term > this._term) {
+      this.becomeFollower(reply.term, undefined, now);
+      return;
+    }
+    if (this._role !== "leader" || reply.term !== this._term) return;
+    const progress = this.progress.get(reply.src);
+    if (!progress) return;
+    progress.lastHeardAt = now;
+    if (reply.sentAt > progress.ackedSentAt) progress.ackedSentAt = reply.sentAt;
+    if (reply.success) {
+      if (reply.match > progress.match) progress.match = reply.match;
+      if (progress.next <= progress.match) progress.next = progress.match + 1;
+      progress.probing = false;
+      this.advanceCommit();
+      if (progress.next <= this.log.lastIndex) this.sendAppend(reply.src, progress, now);
+      return;
+    }
+    // Fast backtracking: skip the follower's whole conflicting term in one step.
+    let next = reply.hintIndex;
+    if (reply.hintTerm > 0) {
+      const ours = this.log.lastIndexOfTerm(reply.hintTerm);
+      if (ours > 0) next = ours + 1;
+    }
+    progress.next = Math.max(progress.match + 1, Math.min(next, this.log.lastIndex + 1));
+    progress.probing = true;
+    this.sendAppend(reply.src, progress, now);
+  }
+
+  // ---- replication --------------------------------------------------------------------
+
+  /** Sends new entries to every follower that is ready for them. */
+  private replicate(now: number): void {
+    for (const peer of this.peers) {
+      const progress = this.progress.get(peer)!;
+      if (progress.next <= this.log.lastIndex && !progress.probing) this.sendAppend(peer, progress, now);
+    }
+  }
+
+  private sendAppend(peer: NodeId, progress: Progress, now: number): void {
+    const prevIndex = progress.next - 1;
+    const entries = progress.next <= this.log.lastIndex ? this.log.slice(progress.next, this.config.maxAppendBytes, this.host.entrySize) : [];
+    this.host.send({
+      type: "append",
+      src: this.id,
+      dst: peer,
+      term: this._term,
+      prevIndex,
+      prevTerm: this.log.termAt(prevIndex),
+      entries,
+      commit: this._commitIndex,
+      sentAt: now,
+    });
+    progress.lastSentAt = now;
+    if (!progress.probing) progress.next = prevIndex + entries.length + 1;
+  }
+
+  /** Raft §5.4.2: only an entry of the current term is committed by counting replicas. */
+  private advanceCommit(): void {
+    const values = this.quorumValues;
+    values[0] = this.log.lastIndex;
+    let i = 1;
+    for (const progress of this.progress.values()) values[i++] = progress.match;
+    const candidate = quorumValue(values, this.quorumScratch);
+    if (candidate > this._commitIndex && this.log.termAt(candidate) === this._term) this.commitTo(candidate);
+  }
+
+  private commitTo(index: number): void {
+    this._commitIndex = index;
+    while (this._lastApplied < this._commitIndex) {
+      this._lastApplied++;
+      this.host.apply(this._lastApplied, this.log.entry(this._lastApplied));
+    }
+  }
+
+  private quorumAckedSentAt(now: number): number {
+    const values = this.quorumValues;
+    values[0] = now;
+    let i = 1;
+    for (const progress of this.progress.values()) values[i++] = progress.ackedSentAt;
+    return quorumValue(values, this.quorumScratch);
+  }
+
+  // ---- roles --------------------------------------------------------------------------
+
+  private inLease(now: number): boolean {
+    return this._role === "leader" || now - this.leaderContactAt < this.config.electionTimeoutMin;
+  }
+
+  /** Check-quorum: a leader that has not heard from a majority for a timeout steps down. */
+  private hasQuorumContact(now: number): boolean {
+    let reachable = 1;
+    for (const progress of this.progress.values()) {
+      if (now - progress.lastHeardAt < this.config.electionTimeoutMin) reachable++;
+    }
+    return reachable >= majority(this.clusterSize);
+  }
+
+  private startPreVote(now: number): void {
+    this._role = "precandidate";
+    this._leader = undefined;
+    this.votes.clear();
+    this.votes.add(this.id);
+    this.resetElectionTimer(now);
+    if (this.votes.size >= majority(this.clusterSize)) {
+      this.startElection(now);
+      return;
+    }
+    for (const peer of this.peers) {
+      this.host.send({ type: "vote", src: this.id, dst: peer, term: this._term + 1, pre: true, lastIndex: this.log.lastIndex, lastTerm: this.log.lastTerm });
+    }
+  }
+
+  private startElection(now: number): void {
+    this._term++;
+    this._votedFor = this.id;
+    this._role = "candidate";
+    this._leader = undefined;
+    this.votes.clear();
+    this.votes.add(this.id);
+    this.resetElectionTimer(now);
+    if (this.votes.size >= majority(this.clusterSize)) {
+      this.becomeLeader(now);
+      return;
+    }
+    for (const peer of this.peers) {
+      this.host.send({ type: "vote", src: this.id, dst: peer, term: this._term, pre: false, lastIndex: this.log.lastIndex, lastTerm: this.log.lastTerm });
+    }
+  }
+
+  private becomeLeader(now: number): void {
+    this._role = "leader";
+    this._leader = this.id;
+    this.progress.clear();
+    for (const peer of this.peers) this.progress.set(peer, new Progress(this.log.lastIndex + 1, now));
+    // A no-op of our own term: committing it tells us everything committed before us.
+    this.log.append({ term: this._term });
+    for (const [peer, progress] of this.progress) this.sendAppend(peer, progress, now);
+    this.advanceCommit();
+  }
+
+  private becomeFollower(term: number, leader: NodeId | undefined, now: number): void {
+    const wasLeader = this._role === "leader";
+    if (term > this._term) {
+      this._term = term;
+      this._votedFor = undefined;
+    }
+    this._role = "follower";
+    this._leader = leader;
+    this.votes.clear();
+    if (wasLeader) {
+      this.progress.clear();
+      // Our own lease may still be running: refuse votes until it surely has not.
+      this.leaderContactAt = now;
+    }
+    this.resetElectionTimer(now);
+  }
+
+  private stepDown(now: number): void {
+    this.becomeFollower(this._term, undefined, now);
+  }
+
+  private resetElectionTimer(now: number): void {
+    this.electionDeadline = now + this.uniform(this.config.electionTimeoutMin, this.config.electionTimeoutMax);
+  }
+
+  private uniform(min: number, max: number): number {
+    return min + this.random() * (max - min);
+  }
+}

@@ -1,0 +1,104 @@
+// The vocabulary of the Raft core: log entries, peer messages, configuration.
+// Messages are plain objects; src/wire turns them into packets and back.
+
+export type NodeId = string;
+
+/** A put carries key and value; a no-op (appended by each new leader) carries neither. */
+export interface LogEntry {
+  readonly term: number;
+  readonly key?: string;
+  readonly value?: string;
+  /** The entry's wire encoding, filled in once by the encoder and reused for every send. */
+  json?: string;
+}
+
+interface PeerBase {
+  readonly src: NodeId;
+  readonly dst: NodeId;
+  readonly term: number;
+}
+
+/** RequestVote; `pre` marks a pre-vote, which changes no state at the receiver. */
+export interface VoteRequest extends PeerBase {
+  readonly type: "vote";
+  readonly pre: boolean;
+  readonly lastIndex: number;
+  readonly lastTerm: number;
+}
+
+export interface VoteReply extends PeerBase {
+  readonly type: "voted";
+  readonly pre: boolean;
+  readonly granted: boolean;
+}
+
+/** AppendEntries. `sentAt` is the leader's clock, echoed back to time its lease. */
+export interface AppendRequest extends PeerBase {
+  readonly type: "append";
+  readonly prevIndex: number;
+  readonly prevTerm: number;
+  readonly entries: readonly LogEntry[];
+  readonly commit: number;
+  readonly sentAt: number;
+}
+
+/**
+ * AppendEntries reply. On success `match` is the follower's last index known to match
+ * the leader; on failure `hintIndex`/`hintTerm` let the leader skip a whole term at once.
+ */
+export interface AppendReply extends PeerBase {
+  readonly type: "appended";
+  readonly success: boolean;
+  readonly match: number;
+  readonly hintIndex: number;
+  readonly hintTerm: number;
+  readonly sentAt: number;
+}
+
+export type RaftMessage = VoteRequest | VoteReply | AppendRequest | AppendReply;
+
+export type Role = "follower" | "precandidate" | "candidate" | "leader";
+
+/** Times in milliseconds of whatever clock the caller passes in. */
+export interface RaftConfig {
+  /** Election timeouts are drawn uniformly from [min, max). */
+  readonly electionTimeoutMin: number;
+  readonly electionTimeoutMax: number;
+  /** The first timeout after start: nothing is sent before it (SPEC §1 start-up hazard). */
+  readonly firstElectionMin: number;
+  readonly firstElectionMax: number;
+  /** A leader sends to a follower it has not sent to for this long. */
+  readonly heartbeatInterval: number;
+  /** Unacknowledged entries are sent again after this long. */
+  readonly retransmitInterval: number;
+  /**
+   * How long after a quorum acknowledged an append the leader may serve reads alone.
+   * Must stay below electionTimeoutMin: see lease.ts for the argument.
+   */
+  readonly leaseDuration: number;
+  /** Entries per append are limited so the packet stays under the wire limit. */
+  readonly maxAppendBytes: number;
+}
+
+export const DEFAULT_CONFIG: RaftConfig = {
+  electionTimeoutMin: 1200,
+  electionTimeoutMax: 2400,
+  firstElectionMin: 500,
+  firstElectionMax: 1000,
+  heartbeatInterval: 400,
+  retransmitInterval: 400,
+  leaseDuration: 1000,
+  maxAppendBytes: 14000,
+};
+
+/** Rejects configurations under which the lease or the liveness argument breaks. */
+export function validateConfig(config: RaftConfig): RaftConfig {
+  const problems: string[] = [];
+  if (!(config.electionTimeoutMin > 0 && config.electionTimeoutMax > config.electionTimeoutMin)) problems.push("need 0 < electionTimeoutMin < electionTimeoutMax");
+  if (!(config.firstElectionMax > config.firstElectionMin && config.firstElectionMin > 0)) problems.push("need 0 < firstElectionMin < firstElectionMax");
+  if (!(config.heartbeatInterval > 0 && config.heartbeatInterval < config.electionTimeoutMin)) problems.push("need 0 < heartbeatInterval < electionTimeoutMin");
+  if (!(config.leaseDuration >= 0 && config.leaseDuration < config.electionTimeoutMin)) problems.push("need 0 <= leaseDuration < electionTimeoutMin (lease safety)");
+  if (!(config.retransmitInterval > 0)) problems.push("need retransmitInterval > 0");
+  if (problems.length > 0) throw new Error(`invalid Raft configuration: ${problems.join("; ")}`);
+  return config;
+}

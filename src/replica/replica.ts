@@ -1,0 +1,230 @@
+// One kvstore replica as a pure state machine: Raft core + key-value store + client
+// request handling. Decoded messages and clock readings in, outbound messages out.
+// The binary (src/main.ts) and the deterministic simulation drive this same class.
+import { KvStore } from "../kv/store.ts";
+import { RaftNode, type DurableState } from "../raft/node.ts";
+import { DEFAULT_CONFIG, type LogEntry, type NodeId, type RaftConfig, type RaftMessage } from "../raft/types.ts";
+import type { Random } from "../util/prng.ts";
+import { entrySize } from "../wire/encode.ts";
+import { BROADCAST, isClientRequest, type ClientRequest, type InboundMessage, type OutboundMessage } from "../wire/messages.ts";
+import { ClientRequests } from "./client-requests.ts";
+
+export interface ReplicaOptions {
+  id: NodeId;
+  peers: readonly NodeId[];
+  random: Random;
+  now: number;
+  config?: Partial<RaftConfig>;
+  durable?: DurableState;
+  /** Debug log sink; silent when absent. */
+  log?: (line: string) => void;
+}
+
+/** How long a request waits for a leader before being redirected to a guess. */
+const HOLD_LIMIT_FACTOR = 0.5; // of electionTimeoutMin
+
+export class Replica {
+  readonly id: NodeId;
+  readonly raft: RaftNode;
+  readonly kv = new KvStore();
+  private readonly requests = new ClientRequests();
+  private outbox: OutboundMessage[] = [];
+  private readonly random: Random;
+  private readonly debug: ((line: string) => void) | undefined;
+  private readonly holdLimit: number;
+  /** The largest entry we can still ship in one append packet. */
+  private readonly maxEntryBytes: number;
+  /** Every MID answered, to make a second reply impossible rather than unlikely. */
+  private readonly answered = new Set<string>();
+
+  constructor(options: ReplicaOptions) {
+    this.id = options.id;
+    this.random = options.random;
+    this.debug = options.log;
+    const config = { ...DEFAULT_CONFIG, ...options.config };
+    this.holdLimit = config.electionTimeoutMin * HOLD_LIMIT_FACTOR;
+    this.maxEntryBytes = config.maxAppendBytes;
+    this.raft = new RaftNode({
+      id: options.id,
+      peers: options.peers,
+      config,
+      random: options.random,
+      now: options.now,
+      durable: options.durable,
+      host: {
+        send: (message) => this.outbox.push(message),
+        apply: (index, entry) => this.apply(index, entry),
+        entrySize,
+      },
+    });
+  }
+
+  get leader(): NodeId | undefined {
+    return this.raft.leader;
+  }
+
+  /** Messages produced since the last call, in order. */
+  takeOutbox(): OutboundMessage[] {
+    const out = this.outbox;
+    this.outbox = [];
+    return out;
+  }
+
+  /** Requests accepted but not yet answered. */
+  get unanswered(): number {
+    return this.requests.waiting;
+  }
+
+  receive(message: InboundMessage, now: number): void {
+    if (message.dst !== this.id && message.dst !== BROADCAST) return;
+    if (isClientRequest(message)) {
+      if (!this.requests.admit(message.MID)) {
+        this.debug?.(`ignoring repeated MID ${message.MID}`);
+        return;
+      }
+      this.handleClient(message, now, now);
+    } else {
+      this.raft.step(message as RaftMessage, now);
+    }
+    this.settle(now);
+  }
+
+  tick(now: number): void {
+    this.raft.tick(now);
+    this.settle(now);
+  }
+
+  /** The next time `tick` has work to do. */
+  nextDeadline(): number {
+    let next = this.raft.nextDeadline();
+    for (const held of this.requests.held) next = Math.min(next, held.receivedAt + this.holdLimit);
+    for (const put of this.requests.puts.values()) if (this.raft.role !== "leader") next = Math.min(next, put.receivedAt + this.pendingPutLimit());
+    return next;
+  }
+
+  // ---- client requests ----------------------------------------------------------------
+
+  private handleClient(request: ClientRequest, receivedAt: number, now: number): void {
+    const raft = this.raft;
+    if (raft.role === "leader") {
+      if (request.type === "get") {
+        this.requests.reads.push(request);
+        if (!raft.canReadLocally(now)) raft.renewLease(now);
+        return;
+      }
+      const entry: LogEntry = { term: raft.term, key: request.key, value: request.value };
+      if (entrySize(entry) > this.maxEntryBytes) {
+        this.debug?.(`put ${request.MID} too large to replicate (${entrySize(entry)} bytes)`);
+        this.reply({ type: "fail", src: this.id, dst: request.src, MID: request.MID });
+        return;
+      }
+      const index = raft.propose(entry, now);
+      // propose() may apply at once (a cluster of one): only track it if still unanswered.
+      if (!this.answered.has(request.MID)) this.requests.puts.set(index, { request, index, term: entry.term, receivedAt });
+      return;
+    }
+    const leader = this.knownLeader(now);
+    if (leader !== undefined) {
+      this.redirect(request, leader);
+      return;
+    }
+    this.requests.held.push({ request, receivedAt });
+  }
+
+  /** The leader, if we heard from it recently enough that a redirect is likely useful. */
+  private knownLeader(now: number): NodeId | undefined {
+    const leader = this.raft.leader;
+    if (leader === undefined || leader === this.id) return undefined;
+    return now - this.raft.lastLeaderContact < this.raft.config.electionTimeoutMin ? leader : undefined;
+  }
+
+  /**
+   * Called after every input: answers whatever the new state allows. Requests always sit
+   * in exactly one of puts, reads or held, and leave it only with their one reply.
+   */
+  private settle(now: number): void {
+    const raft = this.raft;
+    const requests = this.requests;
+
+    if (requests.reads.length > 0) {
+      if (raft.role === "leader") {
+        if (raft.canReadLocally(now)) {
+          for (const read of requests.reads) this.reply({ type: "ok", src: this.id, dst: read.src, MID: read.MID, value: this.kv.get(read.key) });
+          requests.reads = [];
+        }
+      } else {
+        // Deposed: the reads go back to waiting for a leader.
+        for (const read of requests.reads) requests.held.push({ request: read, receivedAt: now });
+        requests.reads = [];
+      }
+    }
+
+    if (requests.puts.size > 0) {
+      for (const [index, put] of requests.puts) {
+        const lost = raft.log.termAt(index) !== put.term;
+        const stale = raft.role !== "leader" && now - put.receivedAt >= this.pendingPutLimit();
+        if (lost || stale) {
+          // Its entry was overwritten, or we can no longer tell whether it will commit.
+          requests.puts.delete(index);
+          requests.held.push({ request: put.request, receivedAt: lost ? now : put.receivedAt - this.holdLimit });
+        }
+      }
+    }
+
+    if (requests.held.length > 0) {
+      const held = requests.held;
+      requests.held = [];
+      const leader = this.knownLeader(now);
+      for (const item of held) {
+        if (raft.role === "leader") this.handleClient(item.request, item.receivedAt, now);
+        else if (leader !== undefined) this.redirect(item.request, leader);
+        else if (now - item.receivedAt >= this.holdLimit) this.redirect(item.request, this.guessLeader(now));
+        else requests.held.push(item);
+      }
+    }
+  }
+
+  /** How long a deposed leader keeps waiting to learn whether a put it appended commits. */
+  private pendingPutLimit(): number {
+    return this.raft.config.electionTimeoutMax * 2;
+  }
+
+  /**
+   * With no leader known for a while, send the client to the peer we have not heard from
+   * for longest: in a partition it is likely on the other (majority) side.
+   */
+  private guessLeader(now: number): NodeId {
+    let best: NodeId | undefined;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const peer of this.raft.peers) {
+      const heard = this.raft.lastHeardFrom(peer);
+      if (heard < oldest || (heard === oldest && this.random() < 0.5)) {
+        oldest = heard;
+        best = peer;
+      }
+    }
+    return best ?? this.id;
+  }
+
+  private apply(index: number, entry: LogEntry): void {
+    this.kv.apply(entry);
+    const put = this.requests.puts.get(index);
+    if (put !== undefined && put.term === entry.term) {
+      this.requests.puts.delete(index);
+      this.reply({ type: "ok", src: this.id, dst: put.request.src, MID: put.request.MID });
+    }
+  }
+
+  private redirect(request: ClientRequest, leader: NodeId): void {
+    this.reply({ type: "redirect", src: this.id, dst: request.src, MID: request.MID, leader });
+  }
+
+  private reply(message: OutboundMessage & { MID: string }): void {
+    if (this.answered.has(message.MID)) {
+      this.debug?.(`BUG: second reply for MID ${message.MID} suppressed`);
+      return;
+    }
+    this.answered.add(message.MID);
+    this.outbox.push(message);
+  }
+}

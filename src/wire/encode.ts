@@ -1,0 +1,37 @@
+// Outbound messages to packets. Entries are encoded once and the text reused for every
+// append that carries them: appends are the bulk of what a leader sends.
+import type { LogEntry, NodeId } from "../raft/types.ts";
+import { BROADCAST, type OutboundMessage } from "./messages.ts";
+
+export function encodeEntry(entry: LogEntry): string {
+  if (entry.json === undefined) {
+    entry.json = entry.key === undefined ? `[${entry.term}]` : `[${entry.term},${JSON.stringify(entry.key)},${JSON.stringify(entry.value ?? "")}]`;
+  }
+  return entry.json;
+}
+
+export function entrySize(entry: LogEntry): number {
+  return encodeEntry(entry).length;
+}
+
+/** The packet text for `message`; `leader` is the sender's belief of who leads. */
+export function encode(message: OutboundMessage, leader: NodeId | undefined): string {
+  const leaderField = JSON.stringify(message.type === "redirect" ? message.leader : leader ?? BROADCAST);
+  if (message.type === "append") {
+    let entries = "";
+    for (let i = 0; i < message.entries.length; i++) entries += (i === 0 ? "" : ",") + encodeEntry(message.entries[i]!);
+    return (
+      `{"src":${JSON.stringify(message.src)},"dst":${JSON.stringify(message.dst)},"leader":${leaderField},"type":"append",` +
+      `"term":${message.term},"prevIndex":${message.prevIndex},"prevTerm":${message.prevTerm},"commit":${message.commit},` +
+      `"sentAt":${message.sentAt},"entries":[${entries}]}`
+    );
+  }
+  const { type, src, dst, ...rest } = message;
+  if ("leader" in rest) delete (rest as { leader?: NodeId }).leader; // already written as the header field
+  return `{"src":${JSON.stringify(src)},"dst":${JSON.stringify(dst)},"leader":${leaderField},"type":${JSON.stringify(type)}${tail(rest)}}`;
+}
+
+function tail(rest: object): string {
+  const body = JSON.stringify(rest);
+  return body.length > 2 ? `,${body.slice(1, -1)}` : "";
+}

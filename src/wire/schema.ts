@@ -1,0 +1,64 @@
+// valibot schemas for every packet a replica accepts. Anything else is dropped at the
+// boundary: decode() never throws.
+import * as v from "valibot";
+import type { LogEntry } from "../raft/types.ts";
+import type { InboundMessage } from "./messages.ts";
+
+const Id = v.pipe(v.string(), v.maxLength(64));
+const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
+const Text = v.string();
+
+const header = { src: Id, dst: Id, leader: v.optional(Id) };
+
+/** An entry on the wire: [term] for a no-op, [term, key, value] for a put. */
+const Entry = v.union([v.tuple([Count]), v.tuple([Count, Text, Text])]);
+
+const Inbound = v.variant("type", [
+  v.object({ ...header, type: v.literal("get"), MID: Text, key: Text }),
+  v.object({ ...header, type: v.literal("put"), MID: Text, key: Text, value: Text }),
+  v.object({ ...header, type: v.literal("vote"), term: Count, pre: v.boolean(), lastIndex: Count, lastTerm: Count }),
+  v.object({ ...header, type: v.literal("voted"), term: Count, pre: v.boolean(), granted: v.boolean() }),
+  v.object({
+    ...header,
+    type: v.literal("append"),
+    term: Count,
+    prevIndex: Count,
+    prevTerm: Count,
+    entries: v.array(Entry),
+    commit: Count,
+    sentAt: v.number(),
+  }),
+  v.object({
+    ...header,
+    type: v.literal("appended"),
+    term: Count,
+    success: v.boolean(),
+    match: Count,
+    hintIndex: Count,
+    hintTerm: Count,
+    sentAt: v.number(),
+  }),
+]);
+
+export type DecodeResult = { ok: true; message: InboundMessage } | { ok: false; reason: string };
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+export function decode(packet: Uint8Array | string): DecodeResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof packet === "string" ? packet : decoder.decode(packet));
+  } catch (error) {
+    return { ok: false, reason: `not JSON: ${(error as Error).message}` };
+  }
+  const result = v.safeParse(Inbound, parsed);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const path = issue?.path?.map((item) => String(item.key)).join(".") ?? "";
+    return { ok: false, reason: `invalid message${path ? ` at ${path}` : ""}: ${issue?.message ?? "unknown"}` };
+  }
+  const message = result.output;
+  if (message.type !== "append") return { ok: true, message };
+  const entries: LogEntry[] = message.entries.map((e) => (e.length === 1 ? { term: e[0] } : { term: e[0], key: e[1], value: e[2] }));
+  return { ok: true, message: { ...message, entries } };
+}
