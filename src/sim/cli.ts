@@ -1,0 +1,104 @@
+// `bun run sim <scenario> [options]`: one run of one scenario, printed the classic way.
+// Exit code: 0 correct, 1 correctness failed, 2 bad usage or scenario.
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { formatReport } from "./report.ts";
+import { resolveReplica } from "./replica-path.ts";
+import { runScenario } from "./run.ts";
+import { loadScenario, withLifetime } from "./scenario.ts";
+
+const USAGE = `usage: bun run sim <scenario name or file> [options]
+  --replica PATH   replica program (default ./3700kvstore, rebuilt if stale)
+  --seed N         random seed (overrides the scenario's)
+  --lifetime S     run for S seconds; requests and event times scale with it
+  --json FILE      write the full report as JSON
+  --quiet          no replica output; print only the report
+  -h, --help       this text`;
+
+export interface CliOptions {
+  scenario: string;
+  replica: string | undefined;
+  seed: number | undefined;
+  lifetime: number | undefined;
+  json: string | undefined;
+  quiet: boolean;
+}
+
+export class UsageError extends Error {}
+
+function number(name: string, text: string | undefined, integer: boolean, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new UsageError(`--${name} must be ${integer ? "an integer" : "a number"} ≥ ${min}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+export function parseCli(argv: string[]): CliOptions | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        replica: { type: "string" },
+        seed: { type: "string" },
+        lifetime: { type: "string" },
+        json: { type: "string" },
+        quiet: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return "help";
+  if (positionals.length !== 1) throw new UsageError(`expected exactly one scenario, got ${positionals.length}`);
+  return {
+    scenario: positionals[0]!,
+    replica: values.replica,
+    seed: number("seed", values.seed, true, 0),
+    lifetime: number("lifetime", values.lifetime, false, 1),
+    json: values.json,
+    quiet: values.quiet ?? false,
+  };
+}
+
+async function main(): Promise<number> {
+  let opts;
+  try {
+    opts = parseCli(process.argv.slice(2));
+    if (opts === "help") {
+      console.log(USAGE);
+      return 0;
+    }
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  let scenario;
+  try {
+    scenario = loadScenario(opts.scenario);
+    if (opts.lifetime !== undefined) scenario = withLifetime(scenario, opts.lifetime);
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
+  const replica = await resolveReplica(opts.replica);
+  const report = await runScenario({ scenario, replica, seed: opts.seed, quiet: opts.quiet });
+  console.log(formatReport(report));
+  if (opts.json) writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);
+  return report.verdict.correct ? 0 : 1;
+}
+
+if (import.meta.main) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`simulator error: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,88 @@
+// The correctness checks and performance tiers of SPEC §3, applied to a finished run.
+import { METRICS, type Metric, type Scenario, type Tiers } from "./scenario.ts";
+import { allLatencies, classicMedian, type Stats } from "./stats.ts";
+
+export type Tier = "Bonus" | "Passed" | "Partial" | "Failed";
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface TierResult {
+  metric: Metric;
+  value: number;
+  tiers: Tiers;
+  tier: Tier;
+}
+
+export interface Verdict {
+  correct: boolean;
+  checks: Check[];
+  /** Empty when the run is not correct: no tiers are given then. */
+  tiers: TierResult[];
+}
+
+export function metricValue(metric: Metric, stats: Stats): number {
+  switch (metric) {
+    case "total_msgs":
+      return stats.totalMsgs;
+    case "failures":
+      return stats.failedGet + stats.failedPut + stats.unansweredGet + stats.unansweredPut;
+    case "duplicates":
+      return stats.duplicates;
+    case "median_latency":
+      return classicMedian(allLatencies(stats));
+  }
+}
+
+/** value < tier[0] Bonus, < tier[1] Passed, < tier[2] Partial, else Failed. */
+export function tierOf(value: number, tiers: Tiers): Tier {
+  if (value < tiers[0]) return "Bonus";
+  if (value < tiers[1]) return "Passed";
+  if (value < tiers[2]) return "Partial";
+  return "Failed";
+}
+
+export function judge(s: Scenario, stats: Stats, died: number): Verdict {
+  const itemsStored = stats.committedPuts;
+  const floor = s.requests * s.replicas * (1 - s.mix) * (1 - s.maxAppendsBatchedFraction);
+  const checks: Check[] = [
+    { name: "no incorrect replies", ok: stats.incorrect === 0, detail: `${stats.incorrect} incorrect` },
+    { name: "no malformed packets", ok: stats.malformed === 0, detail: `${stats.malformed} malformed` },
+    { name: "no replica died", ok: died === 0, detail: `${died} died` },
+    { name: "at least one key stored", ok: itemsStored > 0, detail: `${itemsStored} puts acknowledged` },
+    {
+      name: "unanswered gets within fraction",
+      ok: stats.unansweredGet <= stats.totalGet * s.maxGetFailFraction,
+      detail: `${stats.unansweredGet} ≤ ${stats.totalGet} × ${s.maxGetFailFraction}`,
+    },
+    {
+      name: "unanswered puts within fraction",
+      ok: stats.unansweredPut <= stats.totalPut * s.maxPutFailFraction,
+      detail: `${stats.unansweredPut} ≤ ${stats.totalPut} × ${s.maxPutFailFraction}`,
+    },
+    {
+      name: "gets failed to generate within fraction",
+      ok: stats.getGenerationFailures <= stats.totalGet * s.maxGetGenerationFailFraction,
+      detail: `${stats.getGenerationFailures} ≤ ${stats.totalGet} × ${s.maxGetGenerationFailFraction}`,
+    },
+    {
+      name: "enough messages for replication",
+      ok: stats.totalMsgs >= floor,
+      detail: `${stats.totalMsgs} ≥ ${Math.ceil(floor)}`,
+    },
+  ];
+  const correct = checks.every((c) => c.ok);
+  const tiers: TierResult[] = [];
+  if (correct) {
+    for (const metric of METRICS) {
+      const t = s.benchmarks[metric];
+      if (!t) continue;
+      const value = metricValue(metric, stats);
+      tiers.push({ metric, value, tiers: t, tier: tierOf(value, t) });
+    }
+  }
+  return { correct, checks, tiers };
+}
