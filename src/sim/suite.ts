@@ -1,0 +1,255 @@
+// `bun run suite [names...]`: several scenarios (all 17 by default), optionally with
+// several seeds each, N at a time. Each run is its own simulator process (so runs never
+// share an event loop, and each has its own temporary directory); the suite gathers
+// their JSON reports, prints a summary table and writes one JSON report.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { Subprocess } from "bun";
+import { groupAlive, registerCleanup, removeDir, signalGroup } from "./cleanup.ts";
+import { Progress, formatDuration, type JobView } from "./progress.ts";
+import { REPO_ROOT, resolveReplica } from "./replica-path.ts";
+import type { RunReport } from "./report.ts";
+import { loadScenario, OFFICIAL_SCENARIOS, withLifetime, type Scenario } from "./scenario.ts";
+import { parseSeeds } from "./seeds.ts";
+import { classicMedian } from "./stats.ts";
+import { aggregate, formatTable, type ScenarioRow } from "./summary.ts";
+
+const USAGE = `usage: bun run suite [scenario names or files...] [options]
+  --jobs N        runs at once (default 1; latency numbers are only honest with spare cores)
+  --seeds LIST    run each scenario with these seeds: 3, 1-5, 1,4,9-11 (default: its own)
+  --replica PATH  replica program (default ./3700kvstore, rebuilt if stale)
+  --lifetime S    shorter runs: requests and event times scale with it
+  --json FILE     where to write the JSON report (default reports/suite-<time>.json)
+  --floor         also run the trivial fixture replica and report the latency floor
+  -h, --help      this text`;
+
+const CLI = resolve(import.meta.dir, "cli.ts");
+export const FLOOR_REPLICA = resolve(REPO_ROOT, "test/fixtures/floor-replica.ts");
+
+interface Job extends JobView {
+  scenario: Scenario;
+  path: string;
+  seed: number | undefined;
+  kind: "ours" | "floor";
+  report?: RunReport;
+  error?: string;
+}
+
+export interface FloorSummary {
+  scenarios: string[];
+  /** Median over the floor runs of their classic median latency, in seconds. */
+  medianLatency: number;
+  getP50: number;
+  putP50: number;
+  /** Our get/put p50 divided by the floor's median latency (same scenarios when run). */
+  ratios: { get: number | null; put: number | null };
+}
+
+export interface SuiteReport {
+  startedAt: string;
+  replica: string;
+  jobs: number;
+  lifetime: number | null;
+  seeds: number[] | null;
+  rows: ScenarioRow[];
+  floor: FloorSummary | null;
+  runs: RunReport[];
+  floorRuns: RunReport[];
+  errors: { label: string; error: string }[];
+}
+
+const children = new Set<Subprocess>();
+
+async function runJob(job: Job, replica: string, lifetime: number | undefined, outDir: string, index: number): Promise<void> {
+  const json = join(outDir, `run-${index}.json`);
+  const args = [process.execPath, CLI, job.path, "--quiet", "--json", json, "--replica", replica];
+  if (job.seed !== undefined) args.push("--seed", String(job.seed));
+  if (lifetime !== undefined) args.push("--lifetime", String(lifetime));
+  job.startedAt = performance.now();
+  const proc = Bun.spawn(args, { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+  children.add(proc);
+  const stderr = await new Response(proc.stderr).text();
+  const code = await proc.exited;
+  children.delete(proc);
+  try {
+    job.report = JSON.parse(readFileSync(json, "utf8")) as RunReport;
+  } catch {
+    job.error = `simulator exited with code ${code} and no report${stderr.trim() ? `: ${stderr.trim().slice(-500)}` : ""}`;
+  }
+  job.done = true;
+}
+
+async function runPool(jobs: Job[], parallel: number, work: (job: Job, index: number) => Promise<void>, progress: Progress): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      const job = jobs[i]!;
+      await work(job, i);
+      progress.finished(job, job.error ? "error" : job.report!.verdict.correct ? "pass" : "FAIL");
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, worker));
+}
+
+function floorSummary(floorRuns: RunReport[], ours: RunReport[]): FloorSummary | null {
+  if (floorRuns.length === 0) return null;
+  const names = [...new Set(floorRuns.map((r) => r.scenario))];
+  const same = ours.filter((r) => names.includes(r.scenario));
+  const base = same.length > 0 ? same : ours;
+  const med = (xs: number[]) => (xs.length ? classicMedian(xs) : 0);
+  const medianLatency = med(floorRuns.map((r) => r.stats.medianLatency));
+  const ratio = (x: number) => (base.length > 0 && medianLatency > 0 ? x / medianLatency : null);
+  return {
+    scenarios: names,
+    medianLatency,
+    getP50: med(floorRuns.map((r) => r.extras.latency.get.p50)),
+    putP50: med(floorRuns.map((r) => r.extras.latency.put.p50)),
+    ratios: {
+      get: ratio(med(base.map((r) => r.extras.latency.get.p50))),
+      put: ratio(med(base.map((r) => r.extras.latency.put.p50))),
+    },
+  };
+}
+
+function positiveInt(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  let values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: process.argv.slice(2),
+      allowPositionals: true,
+      options: {
+        jobs: { type: "string" },
+        seeds: { type: "string" },
+        replica: { type: "string" },
+        lifetime: { type: "string" },
+        json: { type: "string" },
+        floor: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let parallel: number;
+  let seeds: number[] | undefined;
+  let lifetime: number | undefined;
+  let scenarios: { path: string; scenario: Scenario }[];
+  try {
+    parallel = positiveInt("jobs", values.jobs, 1);
+    seeds = values.seeds === undefined ? undefined : parseSeeds(values.seeds);
+    if (values.lifetime !== undefined) {
+      lifetime = Number(values.lifetime);
+      if (!Number.isFinite(lifetime) || lifetime < 1) throw new Error(`--lifetime must be a number ≥ 1, got ${JSON.stringify(values.lifetime)}`);
+    }
+    const names = positionals.length > 0 ? positionals : [...OFFICIAL_SCENARIOS];
+    scenarios = names.map((name) => {
+      const scenario = loadScenario(name);
+      // Validate --lifetime against each scenario now rather than in every run.
+      return { path: name, scenario: lifetime === undefined ? scenario : withLifetime(scenario, lifetime) };
+    });
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
+  const replica = await resolveReplica(values.replica);
+
+  const jobs: Job[] = [];
+  const addJobs = (kind: Job["kind"], list: typeof scenarios) => {
+    for (const { path, scenario } of list) {
+      for (const seed of seeds ?? [undefined]) {
+        const label = `${kind === "floor" ? "floor:" : ""}${scenario.name}${seed === undefined ? "" : `#${seed}`}`;
+        jobs.push({ label, lifetime: scenario.lifetime, startedAt: undefined, done: false, scenario, path, seed, kind });
+      }
+    }
+  };
+  addJobs("ours", scenarios);
+  if (values.floor) {
+    const quiet = scenarios.filter((x) => x.scenario.events.length === 0 && x.scenario.drops === 0);
+    const floorList = quiet.length > 0 ? quiet : [{ path: "simple-1", scenario: lifetime === undefined ? loadScenario("simple-1") : withLifetime(loadScenario("simple-1"), lifetime) }];
+    addJobs("floor", floorList);
+  }
+
+  const outDir = mkdtempSync(join(tmpdir(), "kvsuite-"));
+  const unregister = registerCleanup(() => {
+    // Each simulator kills its own replicas on SIGTERM; give them a moment to do it.
+    for (const child of children) signalGroup(child.pid, "SIGTERM");
+    for (const child of children) child.kill("SIGTERM");
+    const deadline = Date.now() + 2000;
+    while ([...children].some((c) => groupAlive(c.pid) || c.exitCode === null) && Date.now() < deadline) Bun.sleepSync(20);
+    removeDir(outDir);
+  });
+
+  const started = new Date();
+  const t0 = performance.now();
+  console.error(`suite: ${jobs.length} runs, ${parallel} at a time, replica ${replica}`);
+  const progress = new Progress(jobs, parallel);
+  progress.start();
+  try {
+    await runPool(jobs, parallel, (job, i) => runJob(job, job.kind === "floor" ? FLOOR_REPLICA : replica, lifetime, outDir, i), progress);
+  } finally {
+    progress.stop();
+    unregister();
+    removeDir(outDir);
+  }
+
+  const ours = jobs.filter((j) => j.kind === "ours" && j.report).map((j) => j.report!);
+  const floorRuns = jobs.filter((j) => j.kind === "floor" && j.report).map((j) => j.report!);
+  const errors = jobs.filter((j) => j.error).map((j) => ({ label: j.label, error: j.error! }));
+  const rows = aggregate(ours);
+  const floor = floorSummary(floorRuns, ours);
+  const report: SuiteReport = {
+    startedAt: started.toISOString(),
+    replica,
+    jobs: parallel,
+    lifetime: lifetime ?? null,
+    seeds: seeds ?? null,
+    rows,
+    floor,
+    runs: ours,
+    floorRuns,
+    errors,
+  };
+
+  console.log(formatTable(rows));
+  for (const e of errors) console.log(`error: ${e.label}: ${e.error}`);
+  if (floor) {
+    const r = (x: number | null) => (x === null ? "n/a" : `${x.toFixed(2)}×`);
+    console.log(
+      `\nLatency floor (trivial replica on ${floor.scenarios.join(", ")}): median ${(floor.medianLatency * 1000).toFixed(3)}ms ` +
+        `(get p50 ${(floor.getP50 * 1000).toFixed(3)}ms, put p50 ${(floor.putP50 * 1000).toFixed(3)}ms); ` +
+        `ours over the floor: get ${r(floor.ratios.get)}, put ${r(floor.ratios.put)}`,
+    );
+  }
+  const jsonPath = resolve(values.json ?? join(REPO_ROOT, "reports", `suite-${started.toISOString().replace(/[:.]/g, "-")}.json`));
+  mkdirSync(dirname(jsonPath), { recursive: true });
+  writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  const failed = jobs.filter((j) => j.kind === "ours" && (j.error || !j.report?.verdict.correct)).length;
+  console.log(`\n${jobs.length} runs in ${formatDuration((performance.now() - t0) / 1000)}; ${failed === 0 ? "all correct" : `${failed} failed correctness`}; report ${jsonPath}`);
+  return failed === 0 ? 0 : 1;
+}
+
+if (import.meta.main) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`suite error: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,105 @@
+// The suite's aggregation and its summary table: one row per scenario over its seeds.
+import type { RunReport } from "./report.ts";
+import { METRICS, type Metric } from "./scenario.ts";
+import { classicMedian, percentile } from "./stats.ts";
+import type { Tier } from "./verdict.ts";
+
+export interface ScenarioRow {
+  scenario: string;
+  runs: number;
+  correct: number;
+  /** Median over the runs of each metric's value. */
+  values: Record<Metric, number>;
+  /** Worst tier over the correct runs ("—" when none was correct or the metric has no tiers). */
+  tiers: Record<Metric, Tier | "—">;
+  getP50: number;
+  putP50: number;
+  peakRssKb: number | null;
+  cpuSeconds: number | null;
+  /** Short reasons for the failed runs. */
+  failures: string[];
+}
+
+const TIER_ORDER: readonly (Tier | "—")[] = ["—", "Bonus", "Passed", "Partial", "Failed"];
+
+function worse(a: Tier | "—", b: Tier | "—"): Tier | "—" {
+  return TIER_ORDER.indexOf(a) >= TIER_ORDER.indexOf(b) ? a : b;
+}
+
+function medianOf(values: number[]): number {
+  return values.length === 0 ? 0 : classicMedian(values);
+}
+
+export function metricOf(r: RunReport, metric: Metric): number {
+  const s = r.stats;
+  switch (metric) {
+    case "total_msgs":
+      return s.totalMsgs;
+    case "failures":
+      return s.failedGet + s.failedPut + s.unansweredGet + s.unansweredPut;
+    case "duplicates":
+      return s.duplicates;
+    case "median_latency":
+      return s.medianLatency;
+  }
+}
+
+export function aggregate(reports: readonly RunReport[]): ScenarioRow[] {
+  const byName = new Map<string, RunReport[]>();
+  for (const r of reports) byName.set(r.scenario, [...(byName.get(r.scenario) ?? []), r]);
+  return [...byName.entries()].map(([scenario, runs]) => {
+    const values = {} as Record<Metric, number>;
+    const tiers = {} as Record<Metric, Tier | "—">;
+    for (const m of METRICS) {
+      values[m] = medianOf(runs.map((r) => metricOf(r, m)));
+      tiers[m] = "—";
+      for (const r of runs) {
+        const t = r.verdict.tiers.find((x) => x.metric === m);
+        tiers[m] = worse(tiers[m], r.verdict.correct ? (t?.tier ?? "—") : "—");
+      }
+    }
+    const rss = runs.flatMap((r) => r.replicaInfo.flatMap((i) => (i.peakRssKb === null ? [] : [i.peakRssKb])));
+    const cpu = runs.flatMap((r) => r.replicaInfo.flatMap((i) => (i.cpuSeconds === null ? [] : [i.cpuSeconds])));
+    return {
+      scenario,
+      runs: runs.length,
+      correct: runs.filter((r) => r.verdict.correct).length,
+      values,
+      tiers,
+      getP50: medianOf(runs.map((r) => r.extras.latency.get.p50)),
+      putP50: medianOf(runs.map((r) => r.extras.latency.put.p50)),
+      peakRssKb: rss.length ? Math.max(...rss) : null,
+      cpuSeconds: cpu.length ? percentile(cpu, 100) : null,
+      failures: runs.flatMap((r) =>
+        r.verdict.correct ? [] : [`seed ${r.seed}: ${r.verdict.checks.filter((c) => !c.ok).map((c) => `${c.name} (${c.detail})`).join("; ")}`],
+      ),
+    };
+  });
+}
+
+function pad(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+}
+
+export function formatTable(rows: readonly ScenarioRow[]): string {
+  const header = ["scenario", "correct", "msgs", "tier", "failures", "tier", "dups", "tier", "median lat", "tier", "get p50", "put p50"];
+  const body = rows.map((r) => [
+    r.scenario,
+    `${r.correct === r.runs ? "pass" : "FAIL"} ${r.correct}/${r.runs}`,
+    String(Math.round(r.values.total_msgs)),
+    r.tiers.total_msgs,
+    String(r.values.failures),
+    r.tiers.failures,
+    String(r.values.duplicates),
+    r.tiers.duplicates,
+    `${(r.values.median_latency * 1000).toFixed(3)}ms`,
+    r.tiers.median_latency,
+    `${(r.getP50 * 1000).toFixed(3)}ms`,
+    `${(r.putP50 * 1000).toFixed(3)}ms`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const lines = [pad(header, widths), widths.map((w) => "-".repeat(w)).join("  "), ...body.map((b) => pad(b, widths))];
+  const failed = rows.flatMap((r) => r.failures.map((f) => `  ${r.scenario} ${f}`));
+  if (failed.length) lines.push("", "Correctness failures:", ...failed);
+  return lines.join("\n");
+}
