@@ -154,6 +154,9 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
       void proc.exited.then((code) => {
         slot.exit = proc.signalCode ? `killed by ${proc.signalCode}` : `exited with code ${code}`;
         if (!slot.endedByUs) sim.onReplicaGone(slot.id, `its process ${slot.exit}`, now());
+        // Its socket usually closes first: add how the process ended to the reason.
+        const reason = sim.died.get(slot.id);
+        if (reason !== undefined && !reason.includes("process")) sim.died.set(slot.id, `${reason}; its process ${slot.exit}`);
         afterInput();
       });
     }

@@ -21,8 +21,10 @@ const fraction = (field: string) =>
 const tiers = (field: string) =>
   v.optional(
     v.pipe(
-      v.tuple([nonNegative(field), nonNegative(field), nonNegative(field)], `${field} must be a list of three tiers [bonus, pass, partial]`),
-      v.check((t) => t[0] <= t[1] && t[1] <= t[2], `${field} tiers must be in order bonus ≤ pass ≤ partial`),
+      v.array(nonNegative(field), `${field} must be a list of three tiers [bonus, pass, partial]`),
+      v.length(3, `${field} must have exactly three tiers [bonus, pass, partial]`),
+      v.check((t) => t.length !== 3 || (t[0]! <= t[1]! && t[1]! <= t[2]!), `${field} tiers must be in order bonus ≤ pass ≤ partial`),
+      v.transform((t) => [t[0]!, t[1]!, t[2]!] as const),
     ),
   );
 
@@ -71,7 +73,12 @@ export const ScenarioSchema = v.pipe(
       events: v.optional(v.array(EventSchema, "events must be a list")),
       tests: v.optional(TestsSchema),
     },
-    (issue) => `unknown field or not an object (${issue.received})`,
+    (issue) =>
+      issue.received === "undefined"
+        ? "required field is missing"
+        : issue.path?.length
+          ? "unknown field (not part of the scenario format)"
+          : `a scenario must be a JSON object, got ${issue.received}`,
   ),
   v.forward(
     v.check((c) => (c.start_wait ?? 2) + (c.end_wait ?? 2) < c.lifetime, "start_wait + end_wait must be less than lifetime"),
