@@ -135,10 +135,8 @@ export class RaftNode {
   /** The next time `tick` has anything to do. */
   nextDeadline(): number {
     if (this._role !== "leader") return this.electionDeadline;
-    let next = Number.POSITIVE_INFINITY;
-    for (const progress of this.progress.values()) {
-      next = Math.min(next, progress.lastSentAt + this.config.heartbeatInterval, progress.lastHeardAt + this.config.electionTimeoutMin);
-    }
+    let next = this.quorumHeardAt() + this.config.electionTimeoutMin;
+    for (const progress of this.progress.values()) next = Math.min(next, progress.lastSentAt + this.config.heartbeatInterval);
     return next;
   }
 
@@ -352,11 +350,16 @@ export class RaftNode {
 
   /** Check-quorum: a leader that has not heard from a majority for a timeout steps down. */
   private hasQuorumContact(now: number): boolean {
-    let reachable = 1;
-    for (const progress of this.progress.values()) {
-      if (now - progress.lastHeardAt < this.config.electionTimeoutMin) reachable++;
-    }
-    return reachable >= majority(this.clusterSize);
+    return now - this.quorumHeardAt() < this.config.electionTimeoutMin;
+  }
+
+  /** The latest time by which a majority (counting ourselves) had been heard from. */
+  private quorumHeardAt(): number {
+    const values = this.quorumValues;
+    values[0] = Number.POSITIVE_INFINITY;
+    let i = 1;
+    for (const progress of this.progress.values()) values[i++] = progress.lastHeardAt;
+    return quorumValue(values, this.quorumScratch);
   }
 
   private startPreVote(now: number): void {

@@ -11,7 +11,7 @@ const Text = v.string();
 const header = { src: Id, dst: Id, leader: v.optional(Id) };
 
 /** An entry on the wire: [term] for a no-op, [term, key, value] for a put. */
-const Entry = v.union([v.tuple([Count]), v.tuple([Count, Text, Text])]);
+const Entry = v.union([v.strictTuple([Count]), v.strictTuple([Count, Text, Text])]);
 
 const Inbound = v.variant("type", [
   v.object({ ...header, type: v.literal("get"), MID: Text, key: Text }),
