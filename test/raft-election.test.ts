@@ -1,0 +1,106 @@
+// Elections on the virtual-time cluster: one leader, split votes, pre-vote, check-quorum.
+import { describe, expect, test } from "bun:test";
+import { VirtualCluster, type LinkPolicy } from "../src/dst/cluster.ts";
+import { DEFAULT_CONFIG } from "../src/raft/types.ts";
+import { logTerms, NodeNet } from "./helpers/node-net.ts";
+
+/** Drops every delivery that crosses between `isolated` and the rest. */
+function isolate(isolated: Set<string>): LinkPolicy {
+  return (from, to) => (isolated.has(from) !== isolated.has(to) && !isClient(from) && !isClient(to) ? undefined : 1);
+}
+
+function isClient(id: string): boolean {
+  return Number.parseInt(id, 16) >= 16;
+}
+
+describe("leader election", () => {
+  for (const size of [3, 5, 7]) {
+    test(`${size} replicas elect exactly one leader, and send nothing early`, () => {
+      for (let seed = 1; seed <= 20; seed++) {
+        const cluster = new VirtualCluster({ size, seed });
+        let firstSend = Number.POSITIVE_INFINITY;
+        cluster.onSend = () => (firstSend = Math.min(firstSend, cluster.now));
+        cluster.runUntil(5000);
+        const leaders = cluster.leaders();
+        expect(leaders.length, `seed ${seed}`).toBe(1);
+        for (const replica of cluster.live()) expect(replica.leader, `seed ${seed}`).toBe(leaders[0]!.id);
+        expect(firstSend, `seed ${seed}`).toBeGreaterThanOrEqual(DEFAULT_CONFIG.firstElectionMin);
+      }
+    });
+  }
+
+  test("a split vote is resolved by a later election in a higher term", () => {
+    // Four nodes; A and B stand at the same time and each gets one vote: 2 against 2.
+    const net = new NodeNet([{ id: "A" }, { id: "B" }, { id: "C" }, { id: "D" }]);
+    const [a, b] = [net.node("A"), net.node("B")];
+    a.tick(5000);
+    b.tick(5000);
+    net.deliver(5000, (m) => m.type === "vote" && m.pre, 1, true); // pre-votes reach everyone
+    net.deliver(5000, (m) => m.type === "voted", 1, true);
+    expect(a.role).toBe("candidate");
+    expect(b.role).toBe("candidate");
+    // C hears A first, D hears B first: each grants the first and refuses the second.
+    const order = (m: { src: string; dst: string }) => (m.dst === "C" ? (m.src === "A" ? 0 : 1) : m.src === "B" ? 0 : 1);
+    const votes = net.take((m) => m.type === "vote").sort((x, y) => order(x) - order(y));
+    for (const vote of votes) net.node(vote.dst).step(vote, 5001);
+    net.deliver(5001, (m) => m.type === "voted" && (m.dst === "A" || m.dst === "B"));
+    expect(a.role).toBe("candidate");
+    expect(b.role).toBe("candidate");
+    expect(a.term).toBe(1);
+    // The next timeout (randomised, so A and B rarely collide again) decides it.
+    a.tick(9000);
+    net.deliver(9000);
+    expect(a.role).toBe("leader");
+    expect(a.term).toBe(2);
+    expect(b.role).toBe("follower");
+    expect(logTerms(b)).toEqual([2]);
+  });
+});
+
+describe("pre-vote and check-quorum", () => {
+  test("a replica cut off for a long time rejoins without deposing the leader", () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const cluster = new VirtualCluster({ size: 5, seed });
+      cluster.runUntil(4000);
+      const leader = cluster.leaders()[0]!;
+      const termBefore = leader.raft.term;
+      const loner = cluster.ids.find((id) => id !== leader.id)!;
+      cluster.link = isolate(new Set([loner]));
+      cluster.runUntil(20_000); // many election timeouts for the loner
+      // Pre-vote never succeeded, so the loner never raised its term.
+      expect(cluster.replica(loner)!.raft.term, `seed ${seed}`).toBe(termBefore);
+      cluster.link = () => 1;
+      cluster.runUntil(25_000);
+      expect(cluster.leaders().map((r) => r.id), `seed ${seed}`).toEqual([leader.id]);
+      expect(leader.raft.term, `seed ${seed}`).toBe(termBefore);
+      expect(cluster.replica(loner)!.leader, `seed ${seed}`).toBe(leader.id);
+    }
+  });
+
+  test("a leader cut off from the majority steps down, and the majority elects another", () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const cluster = new VirtualCluster({ size: 5, seed });
+      cluster.runUntil(4000);
+      const old = cluster.leaders()[0]!;
+      cluster.link = isolate(new Set([old.id]));
+      const cutAt = cluster.now;
+      cluster.runUntil(cutAt + DEFAULT_CONFIG.electionTimeoutMin + DEFAULT_CONFIG.heartbeatInterval + 1);
+      expect(old.raft.role, `seed ${seed}`).not.toBe("leader");
+      cluster.runUntil(cutAt + 10_000);
+      const leaders = cluster.leaders();
+      expect(leaders.length, `seed ${seed}`).toBe(1);
+      expect(leaders[0]!.id, `seed ${seed}`).not.toBe(old.id);
+    }
+  });
+
+  test("a follower that hears from its leader ignores a candidate with a higher term", () => {
+    const net = new NodeNet([{ id: "A" }, { id: "B" }, { id: "C" }]);
+    net.node("A").tick(5000);
+    net.deliver(5000);
+    expect(net.node("A").role).toBe("leader");
+    net.node("B").step({ type: "vote", src: "C", dst: "B", term: 7, pre: false, lastIndex: 9, lastTerm: 9 }, 5100);
+    expect(net.take(() => true)).toEqual([]);
+    expect(net.node("B").term).toBe(1);
+    expect(net.node("B").votedFor).toBe("A");
+  });
+});
