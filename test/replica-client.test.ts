@@ -1,0 +1,110 @@
+// Client-facing behaviour of a replica: redirects, holding, one reply per MID, and puts
+// answered only once committed.
+import { describe, expect, test } from "bun:test";
+import { VirtualCluster } from "../src/dst/cluster.ts";
+import { DEFAULT_CONFIG } from "../src/raft/types.ts";
+import type { ClientReply, ClientRequest } from "../src/wire/messages.ts";
+
+const CLIENT = "0015";
+
+function withReplies(cluster: VirtualCluster): ClientReply[] {
+  const replies: ClientReply[] = [];
+  cluster.onReply = (reply) => replies.push(reply);
+  return replies;
+}
+
+function put(dst: string, MID: string, key: string, value: string): ClientRequest {
+  return { type: "put", src: CLIENT, dst, MID, key, value };
+}
+
+function get(dst: string, MID: string, key: string): ClientRequest {
+  return { type: "get", src: CLIENT, dst, MID, key };
+}
+
+describe("client requests", () => {
+  test("a follower that knows the leader redirects to it", () => {
+    const cluster = new VirtualCluster({ size: 5, seed: 3 });
+    const replies = withReplies(cluster);
+    cluster.runUntil(4000);
+    const leader = cluster.leaders()[0]!.id;
+    const follower = cluster.ids.find((id) => id !== leader)!;
+    cluster.clientSend(get(follower, "m1", "k"));
+    cluster.runUntil(4100);
+    expect(replies).toEqual([{ type: "redirect", src: follower, dst: CLIENT, MID: "m1", leader }]);
+  });
+
+  test("a request sent before any leader exists is held, then answered once one is known", () => {
+    const cluster = new VirtualCluster({ size: 5, seed: 4 });
+    const replies = withReplies(cluster);
+    cluster.runUntil(100);
+    cluster.clientSend(put("0002", "early", "k", "v"));
+    let electedAt = Number.POSITIVE_INFINITY;
+    cluster.afterEvent = () => {
+      if (cluster.leaders().length > 0) electedAt = Math.min(electedAt, cluster.now);
+    };
+    cluster.runUntil(5000);
+    expect(replies.length).toBe(1);
+    const reply = replies[0]!;
+    expect(reply.MID).toBe("early");
+    if (reply.type === "redirect") expect(reply.leader).toBe(cluster.leaders()[0]!.id);
+    else expect(reply.type).toBe("ok"); // 0002 itself became leader and committed it
+    expect(electedAt).toBeLessThan(5000);
+  });
+
+  test("put, then get at the leader returns the written value; each MID answered once", () => {
+    const cluster = new VirtualCluster({ size: 5, seed: 5, wire: true });
+    const replies = withReplies(cluster);
+    cluster.runUntil(4000);
+    const leader = cluster.leaders()[0]!.id;
+    cluster.clientSend(put(leader, "p1", "k", "v1"));
+    cluster.clientSend(put(leader, "p1", "k", "v1")); // the same packet twice
+    cluster.runUntil(4100);
+    cluster.clientSend(get(leader, "g1", "k"));
+    cluster.clientSend(get(leader, "g1", "k"));
+    cluster.runUntil(4200);
+    expect(replies).toEqual([
+      { type: "ok", src: leader, dst: CLIENT, MID: "p1" },
+      { type: "ok", src: leader, dst: CLIENT, MID: "g1", value: "v1" },
+    ]);
+  });
+
+  test("a put is not acknowledged until a majority holds it", () => {
+    const cluster = new VirtualCluster({ size: 5, seed: 6 });
+    const replies = withReplies(cluster);
+    cluster.runUntil(4000);
+    const leader = cluster.leaders()[0]!.id;
+    // The leader can reach one follower only: no majority.
+    const reachable = cluster.ids.find((id) => id !== leader)!;
+    const side = new Set([leader, reachable]);
+    cluster.link = (from, to) => (Number.parseInt(to, 16) >= 16 || Number.parseInt(from, 16) >= 16 || side.has(from) === side.has(to) ? 1 : undefined);
+    cluster.clientSend(put(leader, "lonely", "k", "v"));
+    cluster.runUntil(4000 + DEFAULT_CONFIG.electionTimeoutMin - 1);
+    expect(replies.filter((r) => r.type === "ok")).toEqual([]);
+    expect(cluster.replica(leader)!.kv.get("k")).toBe("");
+    // Healed, the put commits (under the old or a new leader) and is answered exactly once.
+    cluster.link = () => 1;
+    cluster.runUntil(20_000);
+    const answers = replies.filter((r) => r.MID === "lonely");
+    expect(answers.length).toBe(1);
+  });
+
+  test("a deposed leader answers every request it held", () => {
+    const cluster = new VirtualCluster({ size: 5, seed: 7 });
+    const replies = withReplies(cluster);
+    cluster.runUntil(4000);
+    const leader = cluster.leaders()[0]!.id;
+    cluster.link = (from, to) => (from === leader && Number.parseInt(to, 16) < 16) || to === leader && Number.parseInt(from, 16) < 16 ? undefined : 1;
+    const mids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const mid = `m${i}`;
+      mids.push(mid);
+      cluster.clientSend(i % 2 === 0 ? put(leader, mid, `k${i}`, `v${i}`) : get(leader, mid, `k${i}`));
+    }
+    cluster.runUntil(30_000);
+    expect(cluster.replica(leader)!.raft.role).not.toBe("leader");
+    expect(replies.map((r) => r.MID).sort()).toEqual(mids.sort());
+    // Puts never reached a majority: redirected. Gets may be served while the lease lasts.
+    for (const reply of replies) expect(reply.type).toBe(Number(reply.MID.slice(1)) % 2 === 0 ? "redirect" : "ok");
+    expect(cluster.replica(leader)!.unanswered).toBe(0);
+  });
+});
