@@ -5,7 +5,8 @@ import type { LogEntry } from "../raft/types.ts";
 import type { InboundMessage } from "./messages.ts";
 
 const Id = v.pipe(v.string(), v.maxLength(64));
-const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
+// Bounded so that arithmetic on terms and indexes stays exact.
+const Count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER - 1));
 const Text = v.string();
 
 const header = { src: Id, dst: Id, leader: v.optional(Id) };
