@@ -1,14 +1,19 @@
 // Whatever happens (normal end, thrown error, Ctrl-C, SIGTERM), no replica process group
 // and no temporary directory may outlive the simulator. Runs register a synchronous
-// cleanup here; signal and exit handlers call every one still registered.
-import { rmSync } from "node:fs";
+// cleanup here; the exit handler, and in the CLI entry points the signal and error
+// handlers, call every one still registered.
+import { readFileSync, rmSync } from "node:fs";
 
 type Cleanup = () => void;
 const pending = new Set<Cleanup>();
-let installed = false;
+let exitHookInstalled = false;
+let signalsInstalled = false;
 
 export function registerCleanup(cleanup: Cleanup): () => void {
-  install();
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on("exit", () => runAllCleanups());
+  }
   pending.add(cleanup);
   return () => pending.delete(cleanup);
 }
@@ -24,9 +29,13 @@ export function runAllCleanups(): void {
   }
 }
 
-function install(): void {
-  if (installed) return;
-  installed = true;
+/**
+ * For the command-line entry points only (a library must not take over a host process's
+ * signals or errors, e.g. bun test's): clean up, then exit with the usual code.
+ */
+export function installExitHandlers(): void {
+  if (signalsInstalled) return;
+  signalsInstalled = true;
   const onSignal = (signal: NodeJS.Signals, code: number) => () => {
     process.stderr.write(`\n${signal}: stopping replicas and removing temporary files\n`);
     runAllCleanups();
@@ -35,21 +44,25 @@ function install(): void {
   process.on("SIGINT", onSignal("SIGINT", 130));
   process.on("SIGTERM", onSignal("SIGTERM", 143));
   process.on("SIGHUP", onSignal("SIGHUP", 129));
-  process.on("exit", () => runAllCleanups());
   process.on("uncaughtException", (error) => {
     process.stderr.write(`simulator error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     runAllCleanups();
-    process.exit(1);
+    process.exit(2);
   });
 }
 
-/** Is anyone left in process group `pgid`? */
-export function groupAlive(pgid: number): boolean {
+/** Is `pid` running (a zombie waiting to be reaped does not count)? */
+export function processAlive(pid: number): boolean {
   try {
-    process.kill(-pgid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
-    return false;
+    try {
+      process.kill(pid, 0); // no /proc (not Linux): ask the kernel instead
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -61,12 +74,16 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** SIGTERM, a short grace period, then SIGKILL: synchronous, for signal handlers. */
+/**
+ * SIGTERM to each group, a grace period while their leaders are still running, then
+ * SIGKILL to every group (whatever the leader left behind goes too). Synchronous, for
+ * signal and exit handlers.
+ */
 export function killGroupsSync(pgids: readonly number[], graceMs = 300): void {
   for (const pgid of pgids) signalGroup(pgid, "SIGTERM");
   const deadline = Date.now() + graceMs;
-  while (pgids.some(groupAlive) && Date.now() < deadline) Bun.sleepSync(10);
-  for (const pgid of pgids) if (groupAlive(pgid)) signalGroup(pgid, "SIGKILL");
+  while (pgids.some(processAlive) && Date.now() < deadline) Bun.sleepSync(10);
+  for (const pgid of pgids) signalGroup(pgid, "SIGKILL");
 }
 
 export function removeDir(dir: string): void {

@@ -2,6 +2,7 @@
 // Exit code: 0 correct, 1 correctness failed, 2 bad usage or scenario.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { installExitHandlers } from "./cleanup.ts";
 import { formatReport } from "./report.ts";
 import { resolveReplica } from "./replica-path.ts";
 import { runScenario } from "./run.ts";
@@ -94,6 +95,7 @@ async function main(): Promise<number> {
 }
 
 if (import.meta.main) {
+  installExitHandlers();
   main().then(
     (code) => process.exit(code),
     (error: unknown) => {

@@ -93,7 +93,8 @@ export function formatReport(r: RunReport): string {
   for (const p of r.problems) out.push(`*** ${p.at.toFixed(3)}s ${p.text}`);
   if (r.problemCount > r.problems.length) out.push(`*** … and ${r.problemCount - r.problems.length} more problems`);
   out.push("Simulation finished.");
-  out.push(`Leaders: ${s.leaders.join(" ")}`);
+  const leaders = s.leaders.length > 40 ? [...s.leaders.slice(0, 40), `… (${s.leaders.length} in all)`] : s.leaders;
+  out.push(`Leaders: ${leaders.join(" ")}`);
   out.push(`Replicas that died/were killed: ${died}/${r.killed.length}`);
   out.push(`Total messages sent: ${s.totalMsgs}`);
   out.push(`Total messages dropped: ${s.totalDrops}`);

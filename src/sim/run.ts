@@ -8,7 +8,7 @@ import type { Subprocess } from "bun";
 import { PacketListener } from "../net/listener.ts";
 import { closeFd } from "../net/libc.ts";
 import { PacketSocket } from "../net/packet-socket.ts";
-import { groupAlive, killGroupsSync, registerCleanup, removeDir, signalGroup } from "./cleanup.ts";
+import { killGroupsSync, processAlive, registerCleanup, removeDir, signalGroup } from "./cleanup.ts";
 import { randomSeed, seedToNumber } from "./prng.ts";
 import { readProcUsage, type ProcUsage } from "./procstat.ts";
 import { buildReport, type ReplicaInfo, type RunReport } from "./report.ts";
@@ -96,7 +96,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
     if (!slot.proc || slot.exit !== null) return;
     const pid = slot.proc.pid;
     signalGroup(pid, "SIGTERM");
-    setTimeout(() => groupAlive(pid) && signalGroup(pid, "SIGKILL"), KILL_GRACE_MS).unref();
+    setTimeout(() => processAlive(pid) && signalGroup(pid, "SIGKILL"), KILL_GRACE_MS).unref();
   }
 
   let finished!: () => void;
@@ -129,11 +129,19 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
         if (!slot.endedByUs) sim.onReplicaGone(slot.id, "it closed its socket", now());
         afterInput();
       },
-    }).then((socket) => {
-      slot.socket = socket;
-      for (const p of slot.waiting ?? []) socket.send(p);
-      slot.waiting = undefined;
-    });
+    }).then(
+      (socket) => {
+        if (slot.endedByUs) socket.close(); // killed while its connection was being set up
+        else for (const p of slot.waiting ?? []) socket.send(p);
+        slot.socket = socket;
+        slot.waiting = undefined;
+      },
+      (error: unknown) => {
+        slot.waiting = undefined;
+        sim.onReplicaGone(slot.id, `its connection could not be set up (${String(error)})`, now());
+        afterInput();
+      },
+    );
   }
 
   try {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
-import { groupAlive, registerCleanup, removeDir, signalGroup } from "./cleanup.ts";
+import { installExitHandlers, processAlive, registerCleanup, removeDir } from "./cleanup.ts";
 import { Progress, formatDuration, type JobView } from "./progress.ts";
 import { REPO_ROOT, resolveReplica } from "./replica-path.ts";
 import type { RunReport } from "./report.ts";
@@ -188,10 +188,9 @@ async function main(): Promise<number> {
   const outDir = mkdtempSync(join(tmpdir(), "kvsuite-"));
   const unregister = registerCleanup(() => {
     // Each simulator kills its own replicas on SIGTERM; give them a moment to do it.
-    for (const child of children) signalGroup(child.pid, "SIGTERM");
     for (const child of children) child.kill("SIGTERM");
-    const deadline = Date.now() + 2000;
-    while ([...children].some((c) => groupAlive(c.pid) || c.exitCode === null) && Date.now() < deadline) Bun.sleepSync(20);
+    const deadline = Date.now() + 3000;
+    while ([...children].some((c) => processAlive(c.pid)) && Date.now() < deadline) Bun.sleepSync(20);
     removeDir(outDir);
   });
 
@@ -245,6 +244,7 @@ async function main(): Promise<number> {
 }
 
 if (import.meta.main) {
+  installExitHandlers();
   main().then(
     (code) => process.exit(code),
     (error: unknown) => {
