@@ -1,7 +1,7 @@
 // Scenario files: the 17 official ones load and match SPEC §4; bad files are refused with
 // the file, the field and the rule; --lifetime scaling; CLI and --seeds parsing.
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseCli } from "../src/sim/cli.ts";
@@ -72,8 +72,12 @@ describe("validation errors name the file, the field and the rule", () => {
     const dir = mkdtempSync(join(tmpdir(), "kvsim-test-"));
     const file = join(dir, "broken.json");
     writeFileSync(file, "{ lifetime: ");
-    expect(() => loadScenario(file)).toThrow(/broken\.json: not valid JSON/);
-    expect(() => loadScenario("no-such-scenario")).toThrow(/not an official scenario name/);
+    try {
+      expect(() => loadScenario(file)).toThrow(/broken\.json: not valid JSON/);
+      expect(() => loadScenario("no-such-scenario")).toThrow(/not an official scenario name/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
