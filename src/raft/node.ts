@@ -32,6 +32,8 @@ export interface DurableState {
   term: number;
   votedFor: NodeId | undefined;
   log: RaftLog;
+  /** Kept like etcd's HardState.Commit, so a restarted replica knows what was answered. */
+  commitIndex: number;
 }
 
 export interface RaftNodeOptions {
@@ -59,6 +61,7 @@ export class RaftNode {
   private _leader: NodeId | undefined;
   private _commitIndex = 0;
   private _lastApplied = 0;
+  private _leaderCommitFloor = 0;
   private electionDeadline: number;
   /** When we last heard from a leader of our term; votes are refused for a while after. */
   private leaderContactAt: number;
@@ -78,6 +81,7 @@ export class RaftNode {
     this.log = options.durable?.log ?? new RaftLog();
     this._term = options.durable?.term ?? 0;
     this._votedFor = options.durable?.votedFor;
+    this._commitIndex = options.durable?.commitIndex ?? 0;
     // A restarted replica may have acknowledged some leader's lease before it crashed:
     // it must not vote until that lease has surely run out (lease.ts).
     this.leaderContactAt = this._term > 0 ? options.now : Number.NEGATIVE_INFINITY;
@@ -96,7 +100,18 @@ export class RaftNode {
   get clusterSize(): number { return this.peers.length + 1; }
 
   durableState(): DurableState {
-    return { term: this._term, votedFor: this._votedFor, log: this.log };
+    return { term: this._term, votedFor: this._votedFor, log: this.log, commitIndex: this._commitIndex };
+  }
+
+  /**
+   * The commit index we knew when we became leader. Entries above it may not have been
+   * answered by the leader that appended them, so we answer them when we apply them.
+   */
+  get leaderCommitFloor(): number { return this._leaderCommitFloor; }
+
+  /** Applies entries already known committed (after a restart with durable state). */
+  applyCommitted(): void {
+    this.commitTo(this._commitIndex);
   }
 
   /** When we last heard from a live leader of our term. */
@@ -327,7 +342,7 @@ export class RaftNode {
   }
 
   private commitTo(index: number): void {
-    this._commitIndex = index;
+    if (index > this._commitIndex) this._commitIndex = index;
     while (this._lastApplied < this._commitIndex) {
       this._lastApplied++;
       this.host.apply(this._lastApplied, this.log.entry(this._lastApplied));
@@ -397,6 +412,7 @@ export class RaftNode {
   private becomeLeader(now: number): void {
     this._role = "leader";
     this._leader = this.id;
+    this._leaderCommitFloor = this._commitIndex;
     this.progress.clear();
     for (const peer of this.peers) this.progress.set(peer, new Progress(this.log.lastIndex + 1, now));
     // A no-op of our own term: committing it tells us everything committed before us.

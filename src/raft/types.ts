@@ -3,11 +3,17 @@
 
 export type NodeId = string;
 
-/** A put carries key and value; a no-op (appended by each new leader) carries neither. */
+/**
+ * A put carries key and value, and the client and MID that asked for it, so whichever
+ * leader commits it can answer the client (its first leader may have died meanwhile).
+ * A no-op (appended by each new leader) carries none of these.
+ */
 export interface LogEntry {
   readonly term: number;
   readonly key?: string;
   readonly value?: string;
+  readonly client?: string;
+  readonly mid?: string;
   /** The entry's wire encoding, filled in once by the encoder and reused for every send. */
   json?: string;
 }

@@ -22,6 +22,12 @@ export interface ReplicaOptions {
 
 /** How long a request waits for a leader before being redirected to a guess. */
 const HOLD_LIMIT_FACTOR = 0.5; // of electionTimeoutMin
+/**
+ * A client back within this long after we redirected it did not get through to the
+ * leader we named (dead, or it sent the client back): hold it instead of bouncing it
+ * again, until we hear from a leader. Clients retry at once, so real bounces are quick.
+ */
+const BOUNCE_WINDOW_MS = 50;
 
 export class Replica {
   readonly id: NodeId;
@@ -36,6 +42,10 @@ export class Replica {
   private readonly maxEntryBytes: number;
   /** Every MID answered, to make a second reply impossible rather than unlikely. */
   private readonly answered = new Set<string>();
+  /** When we last redirected each client, to notice a bounce. */
+  private readonly redirectedAt = new Map<string, number>();
+  /** How recently we must have heard from the leader to send clients to it. */
+  private readonly leaderFreshness: number;
 
   constructor(options: ReplicaOptions) {
     this.id = options.id;
@@ -44,6 +54,7 @@ export class Replica {
     const config = { ...DEFAULT_CONFIG, ...options.config };
     this.holdLimit = config.electionTimeoutMin * HOLD_LIMIT_FACTOR;
     this.maxEntryBytes = config.maxAppendBytes;
+    this.leaderFreshness = Math.min(config.electionTimeoutMin, 2.5 * config.heartbeatInterval);
     this.raft = new RaftNode({
       id: options.id,
       peers: options.peers,
@@ -57,6 +68,7 @@ export class Replica {
         entrySize,
       },
     });
+    this.raft.applyCommitted();
   }
 
   get leader(): NodeId | undefined {
@@ -82,7 +94,7 @@ export class Replica {
         this.debug?.(`ignoring repeated MID ${message.MID}`);
         return;
       }
-      this.handleClient(message, now, now);
+      this.handleClient(message, now, now, true);
     } else {
       this.raft.step(message as RaftMessage, now);
     }
@@ -98,13 +110,12 @@ export class Replica {
   nextDeadline(): number {
     let next = this.raft.nextDeadline();
     for (const held of this.requests.held) next = Math.min(next, held.receivedAt + this.holdLimit);
-    for (const put of this.requests.puts.values()) if (this.raft.role !== "leader") next = Math.min(next, put.receivedAt + this.pendingPutLimit());
     return next;
   }
 
   // ---- client requests ----------------------------------------------------------------
 
-  private handleClient(request: ClientRequest, receivedAt: number, now: number): void {
+  private handleClient(request: ClientRequest, receivedAt: number, now: number, fresh: boolean): void {
     const raft = this.raft;
     if (raft.role === "leader") {
       if (request.type === "get") {
@@ -112,20 +123,21 @@ export class Replica {
         if (!raft.canReadLocally(now)) raft.renewLease(now);
         return;
       }
-      const entry: LogEntry = { term: raft.term, key: request.key, value: request.value };
+      const entry: LogEntry = { term: raft.term, key: request.key, value: request.value, client: request.src, mid: request.MID };
       if (entrySize(entry) > this.maxEntryBytes) {
         this.debug?.(`put ${request.MID} too large to replicate (${entrySize(entry)} bytes)`);
         this.reply({ type: "fail", src: this.id, dst: request.src, MID: request.MID });
         return;
       }
       const index = raft.propose(entry, now);
-      // propose() may apply at once (a cluster of one): only track it if still unanswered.
+      // propose() may commit at once (a cluster of one): then it is answered already.
       if (!this.answered.has(request.MID)) this.requests.puts.set(index, { request, index, term: entry.term, receivedAt });
       return;
     }
     const leader = this.knownLeader(now);
-    if (leader !== undefined) {
-      this.redirect(request, leader);
+    const bounced = fresh && now - (this.redirectedAt.get(request.src) ?? Number.NEGATIVE_INFINITY) < BOUNCE_WINDOW_MS;
+    if (leader !== undefined && !bounced) {
+      this.redirect(request, leader, now);
       return;
     }
     this.requests.held.push({ request, receivedAt });
@@ -135,7 +147,7 @@ export class Replica {
   private knownLeader(now: number): NodeId | undefined {
     const leader = this.raft.leader;
     if (leader === undefined || leader === this.id) return undefined;
-    return now - this.raft.lastLeaderContact < this.raft.config.electionTimeoutMin ? leader : undefined;
+    return now - this.raft.lastLeaderContact < this.leaderFreshness ? leader : undefined;
   }
 
   /**
@@ -160,13 +172,19 @@ export class Replica {
     }
 
     if (requests.puts.size > 0) {
+      const commit = raft.commitIndex;
+      const commitTerm = raft.log.termAt(commit);
       for (const [index, put] of requests.puts) {
-        const lost = raft.log.termAt(index) !== put.term;
-        const stale = raft.role !== "leader" && now - put.receivedAt >= this.pendingPutLimit();
-        if (lost || stale) {
-          // Its entry was overwritten, or we can no longer tell whether it will commit.
+        if (index <= commit) {
+          // Committed as ours: the leader that applied it answered. Committed as another
+          // entry: ours is gone for good, so the client may safely send it again.
           requests.puts.delete(index);
-          requests.held.push({ request: put.request, receivedAt: lost ? now : put.receivedAt - this.holdLimit });
+          if (raft.log.termAt(index) !== put.term) requests.held.push({ request: put.request, receivedAt: Number.NEGATIVE_INFINITY });
+        } else if (commitTerm > put.term) {
+          // A later term's entry is committed before ours; terms never decrease along a
+          // log, so no future leader can hold ours: it will never commit.
+          requests.puts.delete(index);
+          requests.held.push({ request: put.request, receivedAt: Number.NEGATIVE_INFINITY });
         }
       }
     }
@@ -175,18 +193,14 @@ export class Replica {
       const held = requests.held;
       requests.held = [];
       const leader = this.knownLeader(now);
+      const contact = raft.lastLeaderContact;
       for (const item of held) {
-        if (raft.role === "leader") this.handleClient(item.request, item.receivedAt, now);
-        else if (leader !== undefined) this.redirect(item.request, leader);
-        else if (now - item.receivedAt >= this.holdLimit) this.redirect(item.request, this.guessLeader(now));
+        if (raft.role === "leader") this.handleClient(item.request, item.receivedAt, now, false);
+        else if (leader !== undefined && contact >= item.receivedAt) this.redirect(item.request, leader, now);
+        else if (now - item.receivedAt >= this.holdLimit) this.redirect(item.request, this.guessLeader(now), now);
         else requests.held.push(item);
       }
     }
-  }
-
-  /** How long a deposed leader keeps waiting to learn whether a put it appended commits. */
-  private pendingPutLimit(): number {
-    return this.raft.config.electionTimeoutMax * 2;
   }
 
   /**
@@ -206,16 +220,23 @@ export class Replica {
     return best ?? this.id;
   }
 
+  /**
+   * Applies a committed entry. The leader that applies a put answers its client, whoever
+   * received it: the receiver may be dead. Entries the leader knew committed when it took
+   * over were answered by its predecessor and are not answered again.
+   */
   private apply(index: number, entry: LogEntry): void {
     this.kv.apply(entry);
-    const put = this.requests.puts.get(index);
-    if (put !== undefined && put.term === entry.term) {
-      this.requests.puts.delete(index);
-      this.reply({ type: "ok", src: this.id, dst: put.request.src, MID: put.request.MID });
+    const raft = this.raft;
+    if (raft.role === "leader" && index > raft.leaderCommitFloor && entry.mid !== undefined && entry.client !== undefined) {
+      this.reply({ type: "ok", src: this.id, dst: entry.client, MID: entry.mid });
     }
+    const put = this.requests.puts.get(index);
+    if (put !== undefined && put.term === entry.term) this.requests.puts.delete(index);
   }
 
-  private redirect(request: ClientRequest, leader: NodeId): void {
+  private redirect(request: ClientRequest, leader: NodeId, now: number): void {
+    this.redirectedAt.set(request.src, now);
     this.reply({ type: "redirect", src: this.id, dst: request.src, MID: request.MID, leader });
   }
 

@@ -5,7 +5,10 @@ import { BROADCAST, type OutboundMessage } from "./messages.ts";
 
 export function encodeEntry(entry: LogEntry): string {
   if (entry.json === undefined) {
-    entry.json = entry.key === undefined ? `[${entry.term}]` : `[${entry.term},${JSON.stringify(entry.key)},${JSON.stringify(entry.value ?? "")}]`;
+    entry.json =
+      entry.key === undefined
+        ? `[${entry.term}]`
+        : `[${entry.term},${JSON.stringify(entry.key)},${JSON.stringify(entry.value ?? "")},${JSON.stringify(entry.client ?? "")},${JSON.stringify(entry.mid ?? "")}]`;
   }
   return entry.json;
 }

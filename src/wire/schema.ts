@@ -11,8 +11,8 @@ const Text = v.string();
 
 const header = { src: Id, dst: Id, leader: v.optional(Id) };
 
-/** An entry on the wire: [term] for a no-op, [term, key, value] for a put. */
-const Entry = v.union([v.strictTuple([Count]), v.strictTuple([Count, Text, Text])]);
+/** An entry on the wire: [term] for a no-op, [term, key, value, client, MID] for a put. */
+const Entry = v.union([v.strictTuple([Count]), v.strictTuple([Count, Text, Text, Id, Text])]);
 
 const Inbound = v.variant("type", [
   v.object({ ...header, type: v.literal("get"), MID: Text, key: Text }),
@@ -60,6 +60,6 @@ export function decode(packet: Uint8Array | string): DecodeResult {
   }
   const message = result.output;
   if (message.type !== "append") return { ok: true, message };
-  const entries: LogEntry[] = message.entries.map((e) => (e.length === 1 ? { term: e[0] } : { term: e[0], key: e[1], value: e[2] }));
+  const entries: LogEntry[] = message.entries.map((e) => (e.length === 1 ? { term: e[0] } : { term: e[0], key: e[1], value: e[2], client: e[3], mid: e[4] }));
   return { ok: true, message: { ...message, entries } };
 }

@@ -32,7 +32,7 @@ export class NodeNet {
           config: { ...DEFAULT_CONFIG, ...config },
           random: seededRandom(seed + ids.indexOf(spec.id)),
           now: 0,
-          durable: spec.term || spec.logTerms ? { term: spec.term ?? 0, votedFor: undefined, log } : undefined,
+          durable: spec.term || spec.logTerms ? { term: spec.term ?? 0, votedFor: undefined, log, commitIndex: 0 } : undefined,
           host: {
             send: (message) => this.inFlight.push(message),
             apply: (index: number, _entry: LogEntry) => this.applied.get(spec.id)!.push(index),
