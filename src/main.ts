@@ -2,6 +2,7 @@
 // clock and the timer; everything it hears goes through decode() and Replica.receive().
 import { randomInt } from "node:crypto";
 import { parseReplicaArgs } from "./cli-args.ts";
+import { configFromEnv } from "./config-env.ts";
 import { connectSeqpacket } from "./net/libc.ts";
 import { PacketSocket } from "./net/packet-socket.ts";
 import { Replica } from "./replica/replica.ts";
@@ -20,6 +21,11 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const { id, peers, debug } = parsed.args;
+  const tuned = configFromEnv(process.env.KV_RAFT);
+  if (!tuned.ok) {
+    process.stderr.write(`3700kvstore: ${tuned.error}\n`);
+    process.exit(2);
+  }
   const log = debugLogger(debug, id);
   process.on("SIGTERM", () => process.exit(0));
   process.on("SIGINT", () => process.exit(0));
@@ -39,7 +45,7 @@ async function main(): Promise<void> {
   const seed = randomInt(2 ** 31);
   log?.(`seed ${seed}, peers ${peers.join(" ")}`);
   const now = () => performance.now();
-  const replica = new Replica({ id, peers, random: seededRandom(seed), now: now(), log });
+  const replica = new Replica({ id, peers, random: seededRandom(seed), now: now(), log, config: tuned.config });
 
   let timer: Timer | undefined;
   let timerAt = Number.POSITIVE_INFINITY;

@@ -1,5 +1,6 @@
 // The Raft core: a deterministic state machine. Time comes in as `now` arguments,
 // randomness from the injected generator, messages go out through the host. No I/O here.
+import { fanout, LossEstimate } from "./fanout.ts";
 import { leaseHolds } from "./lease.ts";
 import { RaftLog } from "./log.ts";
 import { Progress } from "./progress.ts";
@@ -71,6 +72,8 @@ export class RaftNode {
   private readonly lastHeard = new Map<NodeId, number>();
   private readonly quorumScratch: Float64Array;
   private readonly quorumValues: Float64Array;
+  private readonly rankedPeers: NodeId[];
+  private readonly loss = new LossEstimate();
 
   constructor(options: RaftNodeOptions) {
     this.id = options.id;
@@ -88,6 +91,7 @@ export class RaftNode {
     const size = this.peers.length + 1;
     this.quorumScratch = new Float64Array(size);
     this.quorumValues = new Float64Array(size);
+    this.rankedPeers = [...this.peers];
     this.electionDeadline = options.now + this.uniform(this.config.firstElectionMin, this.config.firstElectionMax);
   }
 
@@ -136,9 +140,13 @@ export class RaftNode {
       }
       for (const peer of this.peers) {
         const progress = this.progress.get(peer)!;
-        if (now - progress.lastSentAt >= this.config.heartbeatInterval) {
-          // Re-send what was never acknowledged (a probe is simply repeated).
-          if (!progress.probing && progress.match < this.log.lastIndex) progress.rewind();
+        if (now >= this.resendAt(progress)) {
+          // Re-send what was never acknowledged (a probe is simply repeated); a follower
+          // left out of the quorum catches up here, one batch per heartbeat.
+          if (!progress.probing) {
+            if (progress.next - 1 > progress.match) this.loss.recordFailure();
+            progress.rewind();
+          }
           this.sendAppend(peer, progress, now);
         }
       }
@@ -151,7 +159,7 @@ export class RaftNode {
   nextDeadline(): number {
     if (this._role !== "leader") return this.electionDeadline;
     let next = this.quorumHeardAt() + this.config.electionTimeoutMin;
-    for (const progress of this.progress.values()) next = Math.min(next, progress.lastSentAt + this.config.heartbeatInterval);
+    for (const progress of this.progress.values()) next = Math.min(next, this.resendAt(progress));
     return next;
   }
 
@@ -267,7 +275,7 @@ export class RaftNode {
     if (request.commit > this._commitIndex) {
       this.commitTo(Math.min(request.commit, lastNew));
     }
-    this.replyAppend(request, true, lastNew, 0, 0);
+    if (!request.quiet) this.replyAppend(request, true, lastNew, 0, 0);
   }
 
   private replyAppend(request: AppendRequest, success: boolean, match: number, hintIndex: number, hintTerm: number): void {
@@ -285,10 +293,13 @@ export class RaftNode {
     progress.lastHeardAt = now;
     if (reply.sentAt > progress.ackedSentAt) progress.ackedSentAt = reply.sentAt;
     if (reply.success) {
-      if (reply.match > progress.match) progress.match = reply.match;
+      if (reply.match > progress.match) {
+        progress.match = reply.match;
+        this.loss.recordSuccess();
+      }
       if (progress.next <= progress.match) progress.next = progress.match + 1;
       progress.probing = false;
-      this.advanceCommit();
+      this.advanceCommit(now);
       if (progress.next <= this.log.lastIndex) this.sendAppend(reply.src, progress, now);
       return;
     }
@@ -305,19 +316,58 @@ export class RaftNode {
 
   // ---- replication --------------------------------------------------------------------
 
-  /** Sends new entries to every follower that is ready for them. */
+  /**
+   * Sends new entries to just enough followers to commit them: the majority-1 most
+   * responsive ones (caught up, most recently heard from), plus spares when messages are
+   * being lost (fanout.ts). The others catch up in batches with their heartbeats.
+   */
   private replicate(now: number): void {
-    for (const peer of this.peers) {
+    const needed = fanout(majority(this.clusterSize) - 1, this.peers.length, this.loss.value);
+    const ranked = this.rankedPeers;
+    ranked.sort((a, b) => this.responsiveness(b) - this.responsiveness(a));
+    let sent = 0;
+    for (const peer of ranked) {
+      if (sent >= needed) break;
       const progress = this.progress.get(peer)!;
-      if (progress.next <= this.log.lastIndex && !progress.probing) this.sendAppend(peer, progress, now);
+      if (progress.probing) continue;
+      if (progress.next <= this.log.lastIndex) this.sendAppend(peer, progress, now);
+      sent++;
     }
   }
 
-  private sendAppend(peer: NodeId, progress: Progress, now: number): void {
+  /**
+   * When to send to a follower again: soon if it has entries in flight and has been
+   * answering lately (a loss, most likely), else at the heartbeat pace (so a dead or
+   * cut-off follower is not hammered).
+   */
+  private resendAt(progress: Progress): number {
+    if (!progress.probing && progress.next - 1 > progress.match) {
+      const retransmitAt = progress.lastSentAt + this.config.retransmitInterval;
+      if (retransmitAt - progress.lastHeardAt < this.config.heartbeatInterval) return retransmitAt;
+    }
+    return progress.lastSentAt + this.config.heartbeatInterval;
+  }
+
+  /** Higher is better: caught up first, then most recently heard from. */
+  private responsiveness(peer: NodeId): number {
+    const progress = this.progress.get(peer)!;
+    const behind = this.log.lastIndex - progress.match;
+    return (progress.probing ? -1e15 : 0) - behind * 1e9 + progress.lastHeardAt;
+  }
+
+  /** Tells followers holding the new commit point about it, without wanting a reply. */
+  private announceCommit(now: number): void {
+    for (const [peer, progress] of this.progress) {
+      if (progress.match >= this._commitIndex && progress.next > this.log.lastIndex) this.sendAppend(peer, progress, now, true);
+    }
+  }
+
+  private sendAppend(peer: NodeId, progress: Progress, now: number, quiet = false): void {
     const prevIndex = progress.next - 1;
     const entries = progress.next <= this.log.lastIndex ? this.log.slice(progress.next, this.config.maxAppendBytes, this.host.entrySize) : [];
     this.host.send({
       type: "append",
+      quiet,
       src: this.id,
       dst: peer,
       term: this._term,
@@ -327,18 +377,22 @@ export class RaftNode {
       commit: this._commitIndex,
       sentAt: now,
     });
-    progress.lastSentAt = now;
+    // A quiet announcement asks for nothing back, so it does not delay the next heartbeat.
+    if (!quiet) progress.lastSentAt = now;
     if (!progress.probing) progress.next = prevIndex + entries.length + 1;
   }
 
   /** Raft §5.4.2: only an entry of the current term is committed by counting replicas. */
-  private advanceCommit(): void {
+  private advanceCommit(now?: number): void {
     const values = this.quorumValues;
     values[0] = this.log.lastIndex;
     let i = 1;
     for (const progress of this.progress.values()) values[i++] = progress.match;
     const candidate = quorumValue(values, this.quorumScratch);
-    if (candidate > this._commitIndex && this.log.termAt(candidate) === this._term) this.commitTo(candidate);
+    if (candidate > this._commitIndex && this.log.termAt(candidate) === this._term) {
+      this.commitTo(candidate);
+      if (this.config.announceCommits && now !== undefined) this.announceCommit(now);
+    }
   }
 
   private commitTo(index: number): void {

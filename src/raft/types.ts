@@ -38,9 +38,13 @@ export interface VoteReply extends PeerBase {
   readonly granted: boolean;
 }
 
-/** AppendEntries. `sentAt` is the leader's clock, echoed back to time its lease. */
+/**
+ * AppendEntries. `sentAt` is the leader's clock, echoed back to time its lease. A `quiet`
+ * append (a commit announcement) is answered only if it does not match.
+ */
 export interface AppendRequest extends PeerBase {
   readonly type: "append";
+  readonly quiet: boolean;
   readonly prevIndex: number;
   readonly prevTerm: number;
   readonly entries: readonly LogEntry[];
@@ -75,8 +79,13 @@ export interface RaftConfig {
   readonly firstElectionMax: number;
   /** A leader sends to a follower it has not sent to for this long. */
   readonly heartbeatInterval: number;
-  /** Unacknowledged entries are sent again after this long. */
+  /** Entries sent but not acknowledged for this long are sent again. */
   readonly retransmitInterval: number;
+  /**
+   * Tell the followers that hold a newly committed entry at once (no reply wanted), so a
+   * successor knows the entry was answered and does not answer it again.
+   */
+  readonly announceCommits: boolean;
   /**
    * How long after a quorum acknowledged an append the leader may serve reads alone.
    * Must stay below electionTimeoutMin: see lease.ts for the argument.
@@ -92,7 +101,8 @@ export const DEFAULT_CONFIG: RaftConfig = {
   firstElectionMin: 500,
   firstElectionMax: 1000,
   heartbeatInterval: 400,
-  retransmitInterval: 400,
+  retransmitInterval: 15,
+  announceCommits: false,
   leaseDuration: 1000,
   maxAppendBytes: 14000,
 };

@@ -157,6 +157,8 @@ export class Replica {
   private settle(now: number): void {
     const raft = this.raft;
     const requests = this.requests;
+    if (this.debug) this.logTransitions();
+    if (this.debug) this.logTransitions();
 
     if (requests.reads.length > 0) {
       if (raft.role === "leader") {
@@ -203,6 +205,18 @@ export class Replica {
     }
   }
 
+  private lastLogged = "";
+
+  private logTransitions(): void {
+    const raft = this.raft;
+    const brief = `${raft.role} term ${raft.term} leader ${raft.leader ?? "?"}`;
+    if (brief !== this.lastLogged) {
+      this.lastLogged = brief;
+      const waiting = `${this.requests.puts.size} puts, ${this.requests.reads.length} reads, ${this.requests.held.length} held`;
+      this.debug?.(`${brief} commit ${raft.commitIndex}/${raft.log.lastIndex}; waiting: ${waiting}`);
+    }
+  }
+
   /**
    * With no leader known for a while, send the client to the peer we have not heard from
    * for longest: in a partition it is likely on the other (majority) side.
@@ -237,6 +251,7 @@ export class Replica {
 
   private redirect(request: ClientRequest, leader: NodeId, now: number): void {
     this.redirectedAt.set(request.src, now);
+    this.debug?.(`redirect ${request.type} ${request.MID} from ${request.src} to ${leader}`);
     this.reply({ type: "redirect", src: this.id, dst: request.src, MID: request.MID, leader });
   }
 

@@ -25,7 +25,7 @@ export function encode(message: OutboundMessage, leader: NodeId | undefined): st
     for (let i = 0; i < message.entries.length; i++) entries += (i === 0 ? "" : ",") + encodeEntry(message.entries[i]!);
     return (
       `{"src":${JSON.stringify(message.src)},"dst":${JSON.stringify(message.dst)},"leader":${leaderField},"type":"append",` +
-      `"term":${message.term},"prevIndex":${message.prevIndex},"prevTerm":${message.prevTerm},"commit":${message.commit},` +
+      `"quiet":${message.quiet},"term":${message.term},"prevIndex":${message.prevIndex},"prevTerm":${message.prevTerm},"commit":${message.commit},` +
       `"sentAt":${message.sentAt},"entries":[${entries}]}`
     );
   }

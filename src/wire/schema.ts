@@ -22,6 +22,7 @@ const Inbound = v.variant("type", [
   v.object({
     ...header,
     type: v.literal("append"),
+    quiet: v.boolean(),
     term: Count,
     prevIndex: Count,
     prevTerm: Count,

@@ -1,0 +1,39 @@
+// Optional tuning of the Raft timers from the environment (KV_RAFT='{"heartbeatInterval":500}'),
+// for experiments and benchmarks; the defaults are what the product ships with.
+import * as v from "valibot";
+import { DEFAULT_CONFIG, validateConfig, type RaftConfig } from "./raft/types.ts";
+
+const Millis = v.pipe(v.number(), v.finite(), v.minValue(0));
+const Overrides = v.strictObject({
+  electionTimeoutMin: v.optional(Millis),
+  electionTimeoutMax: v.optional(Millis),
+  firstElectionMin: v.optional(Millis),
+  firstElectionMax: v.optional(Millis),
+  heartbeatInterval: v.optional(Millis),
+  retransmitInterval: v.optional(Millis),
+  leaseDuration: v.optional(Millis),
+  maxAppendBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(15000))),
+  announceCommits: v.optional(v.boolean()),
+});
+
+export function configFromEnv(text: string | undefined): { ok: true; config: RaftConfig } | { ok: false; error: string } {
+  if (text === undefined || text.trim() === "") return { ok: true, config: DEFAULT_CONFIG };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, error: `KV_RAFT is not JSON: ${(error as Error).message}` };
+  }
+  const result = v.safeParse(Overrides, parsed);
+  if (!result.success) {
+    const issue = result.issues[0]!;
+    return { ok: false, error: `KV_RAFT${issue.path ? `.${issue.path.map((p) => String(p.key)).join(".")}` : ""}: ${issue.message}` };
+  }
+  const merged = { ...DEFAULT_CONFIG };
+  for (const [key, value] of Object.entries(result.output)) if (value !== undefined) Object.assign(merged, { [key]: value });
+  try {
+    return { ok: true, config: validateConfig(merged) };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
+  }
+}
