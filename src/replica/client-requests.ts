@@ -1,5 +1,6 @@
 // Bookkeeping for client requests at one replica: which are waiting and on what, and
 // which MIDs were answered (exactly one reply per MID, ever).
+import { BoundedSet } from "../util/bounded-set.ts";
 import type { ClientRequest, GetRequest, PutRequest } from "../wire/messages.ts";
 
 /** A put appended to the log, waiting for its entry to be applied (or lost). */
@@ -17,7 +18,7 @@ export interface HeldRequest {
 }
 
 /** MIDs remembered to refuse a second reply; old ones are forgotten beyond this many. */
-const REMEMBERED_MIDS = 200_000;
+export const REMEMBERED_MIDS = 200_000;
 
 export class ClientRequests {
   /** Puts in the log, by index. */
@@ -26,17 +27,11 @@ export class ClientRequests {
   reads: GetRequest[] = [];
   /** Requests waiting to learn of a leader. */
   held: HeldRequest[] = [];
-  private readonly seen = new Set<string>();
+  private readonly seen = new BoundedSet<string>(REMEMBERED_MIDS);
 
   /** True the first time a MID is seen; a repeated request is ignored. */
   admit(mid: string): boolean {
-    if (this.seen.has(mid)) return false;
-    if (this.seen.size >= REMEMBERED_MIDS) {
-      const oldest = this.seen.values().next().value;
-      if (oldest !== undefined) this.seen.delete(oldest);
-    }
-    this.seen.add(mid);
-    return true;
+    return this.seen.add(mid);
   }
 
   get waiting(): number {

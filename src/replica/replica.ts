@@ -7,7 +7,8 @@ import { DEFAULT_CONFIG, type LogEntry, type NodeId, type RaftConfig, type RaftM
 import type { Random } from "../util/prng.ts";
 import { entrySize } from "../wire/encode.ts";
 import { BROADCAST, isClientRequest, type ClientRequest, type InboundMessage, type OutboundMessage } from "../wire/messages.ts";
-import { ClientRequests } from "./client-requests.ts";
+import { BoundedSet } from "../util/bounded-set.ts";
+import { ClientRequests, REMEMBERED_MIDS } from "./client-requests.ts";
 
 export interface ReplicaOptions {
   id: NodeId;
@@ -41,7 +42,7 @@ export class Replica {
   /** The largest entry we can still ship in one append packet. */
   private readonly maxEntryBytes: number;
   /** Every MID answered, to make a second reply impossible rather than unlikely. */
-  private readonly answered = new Set<string>();
+  private readonly answered = new BoundedSet<string>(REMEMBERED_MIDS);
   /** When we last redirected each client, to notice a bounce. */
   private readonly redirectedAt = new Map<string, number>();
   /** How recently we must have heard from the leader to send clients to it. */
