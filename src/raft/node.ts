@@ -20,6 +20,10 @@ import {
 } from "./types.ts";
 
 /** What the core asks of whoever runs it. */
+/** (Pre-)vote requests go out at most this many times per round, this far apart. */
+const VOTE_TRIES = 3;
+const VOTE_RETRY_MS = 60;
+
 export interface RaftHost {
   send(message: RaftMessage): void;
   /** Called once per committed index, in log order. */
@@ -67,6 +71,10 @@ export class RaftNode {
   /** When we last heard from a leader of our term; votes are refused for a while after. */
   private leaderContactAt: number;
   private readonly votes = new Set<NodeId>();
+  /** Peers that answered this round's (pre-)vote request, granted or not. */
+  private readonly voteAnswered = new Set<NodeId>();
+  private voteTries = 0;
+  private voteSentAt = Number.NEGATIVE_INFINITY;
   private readonly progress = new Map<NodeId, Progress>();
   /** Any message from a peer, by peer: who is reachable (redirect guesses). */
   private readonly lastHeard = new Map<NodeId, number>();
@@ -152,12 +160,14 @@ export class RaftNode {
       }
     } else if (now >= this.electionDeadline) {
       this.startPreVote(now);
+    } else if (now >= this.voteRetryAt()) {
+      this.requestVotes(now);
     }
   }
 
   /** The next time `tick` has anything to do. */
   nextDeadline(): number {
-    if (this._role !== "leader") return this.electionDeadline;
+    if (this._role !== "leader") return Math.min(this.electionDeadline, this.voteRetryAt());
     let next = this.quorumHeardAt() + this.config.electionTimeoutMin;
     for (const progress of this.progress.values()) next = Math.min(next, this.resendAt(progress));
     return next;
@@ -232,6 +242,7 @@ export class RaftNode {
   private onVoteReply(reply: VoteReply, now: number): void {
     if (reply.pre) {
       if (this._role !== "precandidate") return;
+      this.voteAnswered.add(reply.src);
       if (reply.granted && reply.term === this._term + 1) {
         this.votes.add(reply.src);
         if (this.votes.size >= majority(this.clusterSize)) this.startElection(now);
@@ -244,7 +255,9 @@ export class RaftNode {
       this.becomeFollower(reply.term, undefined, now);
       return;
     }
-    if (this._role !== "candidate" || reply.term !== this._term || !reply.granted) return;
+    if (this._role !== "candidate" || reply.term !== this._term) return;
+    this.voteAnswered.add(reply.src);
+    if (!reply.granted) return;
     this.votes.add(reply.src);
     if (this.votes.size >= majority(this.clusterSize)) this.becomeLeader(now);
   }
@@ -434,16 +447,12 @@ export class RaftNode {
   private startPreVote(now: number): void {
     this._role = "precandidate";
     this._leader = undefined;
-    this.votes.clear();
-    this.votes.add(this.id);
-    this.resetElectionTimer(now);
+    this.startRound(now);
     if (this.votes.size >= majority(this.clusterSize)) {
       this.startElection(now);
       return;
     }
-    for (const peer of this.peers) {
-      this.host.send({ type: "vote", src: this.id, dst: peer, term: this._term + 1, pre: true, lastIndex: this.log.lastIndex, lastTerm: this.log.lastTerm });
-    }
+    this.requestVotes(now);
   }
 
   private startElection(now: number): void {
@@ -451,16 +460,42 @@ export class RaftNode {
     this._votedFor = this.id;
     this._role = "candidate";
     this._leader = undefined;
-    this.votes.clear();
-    this.votes.add(this.id);
-    this.resetElectionTimer(now);
+    this.startRound(now);
     if (this.votes.size >= majority(this.clusterSize)) {
       this.becomeLeader(now);
       return;
     }
+    this.requestVotes(now);
+  }
+
+  private startRound(now: number): void {
+    this.votes.clear();
+    this.votes.add(this.id);
+    this.voteAnswered.clear();
+    this.voteTries = 0;
+    this.resetElectionTimer(now);
+  }
+
+  /**
+   * Asks every peer that has not answered this round. Repeated a few times: under heavy
+   * loss, waiting a whole election timeout for each lost request or reply would keep a
+   * cluster leaderless for seconds.
+   */
+  private requestVotes(now: number): void {
+    const pre = this._role === "precandidate";
+    const term = pre ? this._term + 1 : this._term;
     for (const peer of this.peers) {
-      this.host.send({ type: "vote", src: this.id, dst: peer, term: this._term, pre: false, lastIndex: this.log.lastIndex, lastTerm: this.log.lastTerm });
+      if (this.voteAnswered.has(peer)) continue;
+      this.host.send({ type: "vote", src: this.id, dst: peer, term, pre, lastIndex: this.log.lastIndex, lastTerm: this.log.lastTerm });
     }
+    this.voteTries++;
+    this.voteSentAt = now;
+  }
+
+  /** When to ask the silent peers again, if at all. */
+  private voteRetryAt(): number {
+    const campaigning = this._role === "precandidate" || this._role === "candidate";
+    return campaigning && this.voteTries < VOTE_TRIES ? this.voteSentAt + VOTE_RETRY_MS : Number.POSITIVE_INFINITY;
   }
 
   private becomeLeader(now: number): void {
