@@ -14,6 +14,7 @@ const Overrides = v.strictObject({
   leaseDuration: v.optional(Millis),
   maxAppendBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(15000))),
   announceCommits: v.optional(v.boolean()),
+  fanoutTarget: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
 });
 
 export function configFromEnv(text: string | undefined): { ok: true; config: RaftConfig } | { ok: false; error: string } {

@@ -22,18 +22,15 @@ export class LossEstimate {
   }
 }
 
-/** Aim: the first try reaches a quorum this often. */
-const TARGET = 0.8;
-
 /**
  * The smallest k in [needed, available] with P(at least `needed` of k round trips
- * succeed) >= TARGET, when each fails independently with probability `failure`.
+ * succeed) >= target, when each fails independently with probability `failure`.
  */
-export function fanout(needed: number, available: number, failure: number): number {
+export function fanout(needed: number, available: number, failure: number, target: number): number {
   if (needed <= 0) return 0;
   const success = 1 - failure;
   for (let k = needed; k < available; k++) {
-    if (atLeast(needed, k, success) >= TARGET) return k;
+    if (atLeast(needed, k, success) >= target) return k;
   }
   return available;
 }

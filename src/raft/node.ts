@@ -335,7 +335,7 @@ export class RaftNode {
    * being lost (fanout.ts). The others catch up in batches with their heartbeats.
    */
   private replicate(now: number): void {
-    const needed = fanout(majority(this.clusterSize) - 1, this.peers.length, this.loss.value);
+    const needed = fanout(majority(this.clusterSize) - 1, this.peers.length, this.loss.value, this.config.fanoutTarget);
     const ranked = this.rankedPeers;
     ranked.sort((a, b) => this.responsiveness(b) - this.responsiveness(a));
     let sent = 0;

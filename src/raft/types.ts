@@ -87,6 +87,11 @@ export interface RaftConfig {
    */
   readonly announceCommits: boolean;
   /**
+   * How often the first send of a new entry should reach a quorum without a retransmission;
+   * the leader adds followers beyond the quorum as losses make that less likely.
+   */
+  readonly fanoutTarget: number;
+  /**
    * How long after a quorum acknowledged an append the leader may serve reads alone.
    * Must stay below electionTimeoutMin: see lease.ts for the argument.
    */
@@ -103,6 +108,7 @@ export const DEFAULT_CONFIG: RaftConfig = {
   heartbeatInterval: 400,
   retransmitInterval: 15,
   announceCommits: false,
+  fanoutTarget: 0.6,
   leaseDuration: 1000,
   maxAppendBytes: 14000,
 };
@@ -115,6 +121,7 @@ export function validateConfig(config: RaftConfig): RaftConfig {
   if (!(config.heartbeatInterval > 0 && config.heartbeatInterval < config.electionTimeoutMin)) problems.push("need 0 < heartbeatInterval < electionTimeoutMin");
   if (!(config.leaseDuration >= 0 && config.leaseDuration < config.electionTimeoutMin)) problems.push("need 0 <= leaseDuration < electionTimeoutMin (lease safety)");
   if (!(config.retransmitInterval > 0)) problems.push("need retransmitInterval > 0");
+  if (!(config.fanoutTarget >= 0 && config.fanoutTarget <= 1)) problems.push("need 0 <= fanoutTarget <= 1");
   if (problems.length > 0) throw new Error(`invalid Raft configuration: ${problems.join("; ")}`);
   return config;
 }
