@@ -101,15 +101,15 @@ export interface RaftConfig {
 }
 
 export const DEFAULT_CONFIG: RaftConfig = {
-  electionTimeoutMin: 1200,
-  electionTimeoutMax: 2400,
+  electionTimeoutMin: 1500,
+  electionTimeoutMax: 3000,
   firstElectionMin: 500,
   firstElectionMax: 1000,
-  heartbeatInterval: 400,
-  retransmitInterval: 15,
+  heartbeatInterval: 500,
+  retransmitInterval: 10,
   announceCommits: false,
   fanoutTarget: 0.6,
-  leaseDuration: 1000,
+  leaseDuration: 1300,
   maxAppendBytes: 14000,
 };
 
