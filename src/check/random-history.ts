@@ -2,6 +2,7 @@
 // clients with random overlapping intervals, each operation taking effect at a random point
 // inside its interval. Used to test the checker against false alarms.
 
+import { seededRandom } from "../util/prng.ts";
 import type { Operation } from "./types.ts";
 
 export interface RandomHistoryOptions {
@@ -19,17 +20,7 @@ export interface RandomHistoryOptions {
   maxDuration?: number;
 }
 
-/** mulberry32: tiny, fast, and fully determined by the seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export function randomLinearizableHistory(seed: number, options: RandomHistoryOptions): Operation[] {
   const rand = seededRandom(seed);

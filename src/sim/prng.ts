@@ -3,20 +3,14 @@
 // streams keep one concern's draws from shifting another's (drops depend on how many
 // packets replicas send, which must not change which client sends the next request).
 
+import { seededRandom, type Random } from "../util/prng.ts";
+
 export class Rng {
-  private state: number;
+  /** Uniform in [0, 1). */
+  readonly next: Random;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(seed);
   }
 
   /** Uniform integer in [0, n). */
