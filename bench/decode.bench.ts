@@ -1,0 +1,102 @@
+// Decode + validate a client put, as it comes off the socket (bytes), beside a naive
+// decoder (a fresh TextDecoder, JSON.parse, then a generic table-driven validator that
+// builds its rules and its output the straightforward way) and beside JSON.parse alone,
+// the floor that no validating decoder can beat.
+import { bench, do_not_optimize, group, run, summary } from "mitata";
+import type { InboundMessage } from "../src/wire/messages.ts";
+import { decode, type DecodeResult } from "../src/wire/schema.ts";
+import { compare, printRatios } from "./compare.ts";
+import { putPackets } from "./fixtures.ts";
+
+type Rule = "id" | "text" | "count" | "boolean" | "number";
+
+const HEADER: Record<string, Rule> = { src: "id", dst: "id" };
+const RULES: Record<string, Record<string, Rule>> = {
+  get: { MID: "text", key: "text" },
+  put: { MID: "text", key: "text", value: "text" },
+  vote: { term: "count", pre: "boolean", lastIndex: "count", lastTerm: "count" },
+  voted: { term: "count", pre: "boolean", granted: "boolean" },
+};
+
+function check(rule: Rule, value: unknown): string | undefined {
+  switch (rule) {
+    case "id":
+      return typeof value === "string" && value.length <= 64 ? undefined : "expected an ID";
+    case "text":
+      return typeof value === "string" ? undefined : "expected a string";
+    case "count":
+      return typeof value === "number" && Number.isInteger(value) && value >= 0 && value < Number.MAX_SAFE_INTEGER ? undefined : "expected a count";
+    case "boolean":
+      return typeof value === "boolean" ? undefined : "expected a boolean";
+    case "number":
+      return typeof value === "number" ? undefined : "expected a number";
+  }
+}
+
+/** The naive baseline: correct for client requests and votes, written without care for speed. */
+export function naiveDecode(packet: Uint8Array): DecodeResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(packet));
+  } catch (error) {
+    return { ok: false, reason: `not JSON: ${(error as Error).message}` };
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { ok: false, reason: "not an object" };
+  const record = parsed as Record<string, unknown>;
+  const type = record["type"];
+  if (typeof type !== "string" || !Object.keys(RULES).includes(type)) return { ok: false, reason: "unknown type" };
+  const rules: Record<string, Rule> = { ...HEADER, ...RULES[type] };
+  const out: Record<string, unknown> = { type };
+  for (const [field, rule] of Object.entries(rules)) {
+    const problem = check(rule, record[field]);
+    if (problem !== undefined) return { ok: false, reason: `invalid message at ${field}: ${problem}` };
+    out[field] = record[field];
+  }
+  if (record["leader"] !== undefined) {
+    const problem = check("id", record["leader"]);
+    if (problem !== undefined) return { ok: false, reason: `invalid message at leader: ${problem}` };
+    out["leader"] = record["leader"];
+  }
+  return { ok: true, message: out as unknown as InboundMessage };
+}
+
+const textDecoder = new TextDecoder("utf-8", { fatal: true });
+
+const OURS = "decode() (ours: JSON.parse + valibot)";
+const NAIVE = "naive: new TextDecoder + JSON.parse + table validator";
+const FLOOR = "floor: TextDecoder + JSON.parse, no validation";
+
+export function register(): void {
+  const packets = putPackets(64);
+  // Sanity: every decoder accepts every packet, with the same fields.
+  for (const packet of packets) {
+    const ours = decode(packet);
+    const naive = naiveDecode(packet);
+    if (!ours.ok || !naive.ok || JSON.stringify(Object.entries(ours.message).sort()) !== JSON.stringify(Object.entries(naive.message).sort())) {
+      throw new Error("decode bench: decoders disagree on a put packet");
+    }
+  }
+  let next = 0;
+  const packet = (): Uint8Array => packets[next++ & 63]!;
+
+  group("decode + validate a client put (32-char key, 32-hex value, 16-char MID; bytes in)", () => {
+    summary(() => {
+      bench(OURS, function* () {
+        yield { [0]: packet, bench: (p: Uint8Array) => do_not_optimize(decode(p)) };
+      }).baseline(true);
+      bench(NAIVE, function* () {
+        yield { [0]: packet, bench: (p: Uint8Array) => do_not_optimize(naiveDecode(p)) };
+      });
+      bench(FLOOR, function* () {
+        yield { [0]: packet, bench: (p: Uint8Array) => do_not_optimize(JSON.parse(textDecoder.decode(p))) };
+      });
+    });
+  });
+  compare({ title: "decode put vs naive decoder", ours: OURS, baseline: NAIVE });
+  compare({ title: "decode put vs JSON.parse alone (floor)", ours: OURS, baseline: FLOOR });
+}
+
+if (import.meta.main) {
+  register();
+  printRatios(await run({ colors: process.stdout.isTTY === true }));
+}
