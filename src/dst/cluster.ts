@@ -1,6 +1,7 @@
 // An in-process cluster on virtual time: the same Replica class the binary runs, wired
 // to a network whose delays, drops and partitions the caller controls. Deterministic:
 // the seed and the calls made fully determine every event.
+import type { RaftLog } from "../raft/log.ts";
 import type { DurableState } from "../raft/node.ts";
 import type { RaftConfig, RaftMessage } from "../raft/types.ts";
 import { Replica } from "../replica/replica.ts";
@@ -12,8 +13,11 @@ import { EventQueue } from "./event-queue.ts";
 
 export type NodeId = string;
 
-/** Decides the fate of one delivery: a delay in ms, or undefined to drop it. */
-export type LinkPolicy = (from: NodeId, to: NodeId, message: OutboundMessage | ClientRequest, random: Random) => number | undefined;
+/**
+ * Decides the fate of one delivery: a delay in ms, undefined to drop it, or several delays
+ * to deliver duplicates.
+ */
+export type LinkPolicy = (from: NodeId, to: NodeId, message: OutboundMessage | ClientRequest, random: Random) => number | readonly number[] | undefined;
 
 export interface ClusterOptions {
   size: number;
@@ -28,7 +32,7 @@ export interface ClusterOptions {
 }
 
 type Event =
-  | { kind: "deliver"; to: NodeId; message: InboundMessage }
+  | { kind: "deliver"; from: NodeId; to: NodeId; message: InboundMessage }
   | { kind: "reply"; message: ClientReply }
   | { kind: "call"; fn: () => void };
 
@@ -48,12 +52,20 @@ export class VirtualCluster {
   private readonly config: Partial<RaftConfig> | undefined;
   private readonly trace: ((line: string) => void) | undefined;
   private readonly wire: boolean;
+  /**
+   * A replica whose timer fired but whose deadline did not move is not ticked again until
+   * this time. A deadline computed as `a + b` may be one ulp ahead of a `now - a >= b` test
+   * in the replica; a real clock moves on, virtual time would spin forever.
+   */
+  private readonly notBefore = new Map<NodeId, number>();
   /** Receives every reply to a client. */
   onReply: (reply: ClientReply, now: number) => void = () => {};
+  /** Asked at delivery time: is the link cut now? A cut loses what was in flight. */
+  lostInFlight: (from: NodeId, to: NodeId) => boolean = () => false;
   /** Called after every replica message is sent (for counting). */
   onSend: (from: NodeId, message: OutboundMessage) => void = () => {};
-  /** Called after every event, for invariant checks. */
-  afterEvent: () => void = () => {};
+  /** Called after every event, for invariant checks; `touched` is the replica that ran, if any. */
+  afterEvent: (touched: NodeId | undefined) => void = () => {};
 
   constructor(options: ClusterOptions) {
     this.ids = replicaIds(options.size);
@@ -67,6 +79,13 @@ export class VirtualCluster {
 
   replica(id: NodeId): Replica | undefined {
     return this.crashed.has(id) ? undefined : this.replicas.get(id);
+  }
+
+  /** A replica's log, crashed or not (it is durable: a restart finds it as it was). */
+  logOf(id: NodeId): RaftLog {
+    const replica = this.replicas.get(id);
+    if (replica === undefined) throw new Error(`no replica ${id}`);
+    return replica.raft.log;
   }
 
   /** Every live replica. */
@@ -115,8 +134,14 @@ export class VirtualCluster {
   /** A client sends a request; it reaches `request.dst` through the link policy. */
   clientSend(request: ClientRequest): void {
     this.trace?.(`${this.now.toFixed(1)} ${request.src}->${request.dst} ${request.type} ${request.MID} ${request.key}${request.type === "put" ? `=${request.value}` : ""}`);
-    const delay = this.link(request.src, request.dst, request, this.random);
-    if (delay !== undefined) this.events.push(this.now + delay, { kind: "deliver", to: request.dst, message: request });
+    for (const delay of delays(this.link(request.src, request.dst, request, this.random))) {
+      this.events.push(this.now + delay, { kind: "deliver", from: request.src, to: request.dst, message: request });
+    }
+  }
+
+  /** Hands `message` to replica `to` after `delay` ms, past the link policy (fuzzing). */
+  inject(to: NodeId, message: InboundMessage, delay = 0): void {
+    this.events.push(this.now + delay, { kind: "deliver", from: message.src, to, message });
   }
 
   /** Runs `fn` at virtual time `at` (fault schedules, client think time). */
@@ -132,7 +157,7 @@ export class VirtualCluster {
       let nextTimer = Number.POSITIVE_INFINITY;
       let due: Replica | undefined;
       for (const replica of this.live()) {
-        const deadline = replica.nextDeadline();
+        const deadline = Math.max(replica.nextDeadline(), this.notBefore.get(replica.id) ?? 0);
         if (deadline < nextTimer) {
           nextTimer = deadline;
           due = replica;
@@ -144,29 +169,39 @@ export class VirtualCluster {
         return;
       }
       this.now = Math.max(this.now, next);
+      let touched: NodeId | undefined;
       if (nextTimer < nextEvent && due) {
+        this.trace?.(`${this.now.toFixed(1)} ${due.id} timer (${due.raft.role} t${due.raft.term})`);
         due.tick(this.now);
         this.drain(due);
+        touched = due.id;
+        if (due.nextDeadline() <= this.now) this.notBefore.set(due.id, this.now + TIMER_GRAIN);
       } else {
-        this.dispatch(this.events.pop()!.item);
+        touched = this.dispatch(this.events.pop()!.item);
       }
-      this.afterEvent();
+      this.afterEvent(touched);
     }
   }
 
-  private dispatch(event: Event): void {
+  /** Runs one queued event; returns the replica it ran on, if any. */
+  private dispatch(event: Event): NodeId | undefined {
     switch (event.kind) {
       case "call":
         event.fn();
-        return;
+        return undefined;
       case "reply":
         this.onReply(event.message, this.now);
-        return;
+        return undefined;
       case "deliver": {
         const replica = this.replica(event.to);
-        if (!replica) return;
+        if (!replica) return undefined;
+        if (this.lostInFlight(event.from, event.to)) {
+          this.trace?.(`${this.now.toFixed(1)}   lost in flight ${event.from}->${event.to} ${event.message.type}`);
+          return undefined;
+        }
         replica.receive(event.message, this.now);
         this.drain(replica);
+        return replica.id;
       }
     }
   }
@@ -180,21 +215,36 @@ export class VirtualCluster {
     for (const message of replica.takeOutbox()) {
       this.onSend(replica.id, message);
       if (this.trace) this.trace(`${this.now.toFixed(1)} ${describe(message)}`);
+      if (isClientReply(message)) {
+        // Whatever its address (even a replica's or FFFF, if a forged request said so).
+        this.events.push(this.now, { kind: "reply", message });
+        continue;
+      }
       const targets = message.dst === BROADCAST ? this.ids.filter((id) => id !== replica.id) : [message.dst];
       for (const to of targets) {
-        if (!this.replicas.has(to)) {
-          this.events.push(this.now, { kind: "reply", message: message as ClientReply });
-          continue;
-        }
-        const delay = this.link(replica.id, to, message, this.random);
-        if (delay === undefined) {
+        if (!this.replicas.has(to)) continue;
+        const fate = this.link(replica.id, to, message, this.random);
+        if (fate === undefined) {
           this.trace?.(`${this.now.toFixed(1)}   dropped ${replica.id}->${to}`);
           continue;
         }
-        this.events.push(this.now + delay, { kind: "deliver", to, message: this.carry(message as RaftMessage, to, replica.leader) });
+        const carried = this.carry(message, to, replica.leader);
+        for (const delay of delays(fate)) this.events.push(this.now + delay, { kind: "deliver", from: replica.id, to, message: carried });
       }
     }
   }
+}
+
+/** How far a stuck timer is pushed: far below any delay that matters, far above an ulp. */
+const TIMER_GRAIN = 0.001;
+
+function isClientReply(message: OutboundMessage): message is ClientReply {
+  return message.type === "ok" || message.type === "redirect" || message.type === "fail";
+}
+
+function delays(fate: number | readonly number[] | undefined): readonly number[] {
+  if (fate === undefined) return [];
+  return typeof fate === "number" ? [fate] : fate;
 }
 
 /** The message as `to` receives it: re-addressed, and through the codec when asked. */
