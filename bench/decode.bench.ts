@@ -1,11 +1,13 @@
 // Decode + validate a client put, as it comes off the socket (bytes), beside a naive
 // decoder (a fresh TextDecoder, JSON.parse, then a generic table-driven validator that
-// builds its rules and its output the straightforward way) and beside JSON.parse alone,
+// builds its rules and its output the straightforward way), beside decode() as it was
+// before its client fast path (valibot for every packet), and beside JSON.parse alone,
 // the floor that no validating decoder can beat.
 import { bench, do_not_optimize, group, run, summary } from "mitata";
 import type { InboundMessage } from "../src/wire/messages.ts";
-import { decode, type DecodeResult } from "../src/wire/schema.ts";
+import { decode, decodeBySchema, type DecodeResult } from "../src/wire/schema.ts";
 import { compare, printRatios } from "./compare.ts";
+import { checkFastPathAgrees } from "./decode-agree.ts";
 import { putPackets } from "./fixtures.ts";
 
 type Rule = "id" | "text" | "count" | "boolean" | "number";
@@ -62,11 +64,13 @@ export function naiveDecode(packet: Uint8Array): DecodeResult {
 
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
-const OURS = "decode() (ours: JSON.parse + valibot)";
+const OURS = "decode() (ours: hand-checked fast path for get/put)";
+const BEFORE = "decodeBySchema() (before: valibot for every packet)";
 const NAIVE = "naive: new TextDecoder + JSON.parse + table validator";
 const FLOOR = "floor: TextDecoder + JSON.parse, no validation";
 
 export function register(): void {
+  checkFastPathAgrees(); // the fast path changes speed only, never the outcome
   const packets = putPackets(64);
   // Sanity: every decoder accepts every packet, with the same fields.
   for (const packet of packets) {
@@ -84,6 +88,9 @@ export function register(): void {
       bench(OURS, function* () {
         yield { [0]: packet, bench: (p: Uint8Array) => do_not_optimize(decode(p)) };
       }).baseline(true);
+      bench(BEFORE, function* () {
+        yield { [0]: packet, bench: (p: Uint8Array) => do_not_optimize(decodeBySchema(p)) };
+      });
       bench(NAIVE, function* () {
         yield { [0]: packet, bench: (p: Uint8Array) => do_not_optimize(naiveDecode(p)) };
       });
@@ -93,6 +100,7 @@ export function register(): void {
     });
   });
   compare({ title: "decode put vs naive decoder", ours: OURS, baseline: NAIVE });
+  compare({ title: "decode put, fast path vs valibot only (before)", ours: OURS, baseline: BEFORE });
   compare({ title: "decode put vs JSON.parse alone (floor)", ours: OURS, baseline: FLOOR });
 }
 

@@ -25,7 +25,7 @@ const wanted = (part: Part): boolean => asked.length === 0 || asked.includes(par
 
 console.log(`kvstore hot-path benchmarks (bun ${Bun.version}, ${process.platform}/${process.arch})`);
 const header: Record<Part, string> = {
-  decode: "decode:     decode() of a client put packet (JSON.parse + valibot) vs a naive decoder, and vs JSON.parse alone",
+  decode: "decode:     decode() of a client put packet vs a naive decoder, vs decode() before its fast path (valibot only), vs JSON.parse alone",
   encode: "encode:     encode() of an AppendEntries with 100 entries (cached entry JSON) vs JSON.stringify of entry objects",
   quorum: "quorum:     commit-index advance at 5 and 21 replicas, quorumValue() vs copy+sort; and heap bytes per call",
   throughput: "throughput: committed puts/s of 5 in-process Replicas on a synchronous virtual network",

@@ -47,11 +47,24 @@ export type DecodeResult = { ok: true; message: InboundMessage } | { ok: false; 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export function decode(packet: Uint8Array | string): DecodeResult {
+  return decodeWith(packet, true);
+}
+
+/** decode() without the client fast path: valibot decides everything (for benchmarks and checks). */
+export function decodeBySchema(packet: Uint8Array | string): DecodeResult {
+  return decodeWith(packet, false);
+}
+
+function decodeWith(packet: Uint8Array | string, fast: boolean): DecodeResult {
   let parsed: unknown;
   try {
     parsed = JSON.parse(typeof packet === "string" ? packet : decoder.decode(packet));
   } catch (error) {
     return { ok: false, reason: `not JSON: ${(error as Error).message}` };
+  }
+  if (fast) {
+    const request = clientRequest(parsed);
+    if (request !== undefined) return { ok: true, message: request };
   }
   const result = v.safeParse(Inbound, parsed);
   if (!result.success) {
@@ -63,4 +76,24 @@ export function decode(packet: Uint8Array | string): DecodeResult {
   if (message.type !== "append") return { ok: true, message };
   const entries: LogEntry[] = message.entries.map((e) => (e.length === 1 ? { term: e[0] } : { term: e[0], key: e[1], value: e[2], client: e[3], mid: e[4] }));
   return { ok: true, message: { ...message, entries } };
+}
+
+const isId = (value: unknown): value is string => typeof value === "string" && value.length <= 64;
+
+/**
+ * Client gets and puts, most of what a replica decodes, checked by hand by the schema's
+ * own rules (IDs strings of at most 64 UTF-16 units, `leader` absent or an ID, the rest
+ * strings; unknown fields dropped; the schema's field order). Anything that does not
+ * pass returns undefined and goes to valibot, which rejects it with its reason: what is
+ * accepted, and what comes out, are exactly as before (bench/decode-agree.ts checks it).
+ */
+function clientRequest(parsed: unknown): Extract<v.InferOutput<typeof Inbound>, { type: "get" | "put" }> | undefined {
+  if (typeof parsed !== "object" || parsed === null) return undefined;
+  const { type, src, dst, leader, MID, key } = parsed as Record<string, unknown>;
+  if (type !== "put" && type !== "get") return undefined;
+  if (!isId(src) || !isId(dst) || (leader !== undefined && !isId(leader)) || typeof MID !== "string" || typeof key !== "string") return undefined;
+  if (type === "get") return leader === undefined ? { src, dst, type, MID, key } : { src, dst, leader, type, MID, key };
+  const value = (parsed as Record<string, unknown>)["value"];
+  if (typeof value !== "string") return undefined;
+  return leader === undefined ? { src, dst, type, MID, key, value } : { src, dst, leader, type, MID, key, value };
 }
