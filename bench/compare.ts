@@ -38,7 +38,8 @@ export function printRatios(results: Results, print: (line: string) => void = co
     if (ours === undefined || baseline === undefined) continue;
     const ratio = baseline / ours;
     const verdict = c.target === undefined ? "" : ratio >= c.target ? `  (target ≥ ${c.target}×: met)` : `  (target ≥ ${c.target}×: MISSED)`;
-    rows.push(`  ${c.title.padEnd(48)} ${formatNs(ours).padStart(10)} vs ${formatNs(baseline).padStart(10)}  ${ratio.toFixed(2).padStart(6)}× faster${verdict}`);
+    const speed = ratio >= 1 ? `${ratio.toFixed(2).padStart(6)}× faster` : `${(1 / ratio).toFixed(2).padStart(6)}× slower`;
+    rows.push(`  ${c.title.padEnd(48)} ${formatNs(ours).padStart(10)} vs ${formatNs(baseline).padStart(10)}  ${speed}${verdict}`);
   }
   if (rows.length === 0) return;
   print("");

@@ -1,6 +1,6 @@
 // `bun run bench [decode|encode|quorum|throughput ...]`: the hot-path benchmarks, each
 // beside a naive baseline in the same run, then the ratios, the allocation check and the
-// in-process throughput. With no arguments, all of them (about 40 s).
+// in-process throughput. With no arguments, all of them (about 20 s).
 import { run } from "mitata";
 import { printRatios } from "./compare.ts";
 import { register as registerDecode } from "./decode.bench.ts";
