@@ -174,7 +174,9 @@ export class Replica {
       }
     }
 
-    if (requests.puts.size > 0) {
+    // Pending puts only change fate when the commit index moves.
+    if (requests.puts.size > 0 && raft.commitIndex !== this.settledCommit) {
+      this.settledCommit = raft.commitIndex;
       const commit = raft.commitIndex;
       const commitTerm = raft.log.termAt(commit);
       for (const [index, put] of requests.puts) {
@@ -207,6 +209,8 @@ export class Replica {
   }
 
   private lastLogged = "";
+  /** The commit index the pending puts were last examined at. */
+  private settledCommit = -1;
 
   private logTransitions(): void {
     const raft = this.raft;
