@@ -21,8 +21,6 @@ export interface ReplicaOptions {
   log?: (line: string) => void;
 }
 
-/** How long a request waits for a leader before being redirected to a guess. */
-const HOLD_LIMIT_FACTOR = 0.5; // of electionTimeoutMin
 /**
  * A client back within this long after we redirected it did not get through to the
  * leader we named (dead, or it sent the client back): hold it instead of bouncing it
@@ -53,7 +51,10 @@ export class Replica {
     this.random = options.random;
     this.debug = options.log;
     const config = { ...DEFAULT_CONFIG, ...options.config };
-    this.holdLimit = config.electionTimeoutMin * HOLD_LIMIT_FACTOR;
+    // Long enough for an election to finish after a leader dies (guessing sooner only sends
+    // clients to followers that know no more than we do); in a minority partition no
+    // leader will come, and the guess sends the client across.
+    this.holdLimit = config.electionTimeoutMax;
     this.maxEntryBytes = config.maxAppendBytes;
     this.leaderFreshness = Math.min(config.electionTimeoutMin, 2.5 * config.heartbeatInterval);
     this.raft = new RaftNode({
