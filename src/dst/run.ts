@@ -1,7 +1,7 @@
 // One deterministic simulation run: a chaos phase (faults, racing clients, invariants after
 // every event), a liveness phase (everything healed: a leader must emerge and every client
 // must get answers), then the linearizability check of the whole client history.
-import { checkHistory, HistoryRecorder, type CheckResult } from "../check/index.ts";
+import { checkHistory, DEFAULT_MAX_STEPS, HistoryRecorder, type CheckResult } from "../check/index.ts";
 import { seededRandom } from "../util/prng.ts";
 import { Clients } from "./clients.ts";
 import { VirtualCluster } from "./cluster.ts";
@@ -97,7 +97,7 @@ export function runSeed(seed: number, options: RunOptions = {}): RunResult {
 
   // The history, including everything still unanswered (unknown outcome).
   const ops = history.history();
-  const verdict: CheckResult = checkHistory(ops, { initialValue: "", maxSteps: options.checkSteps ?? 2_000_000 });
+  const verdict: CheckResult = checkHistory(ops, { initialValue: "", maxSteps: options.checkSteps ?? DEFAULT_MAX_STEPS });
   let undecided: string | undefined;
   if (verdict.ok === false) violations.push(`linearizability: ${verdict.explanation}`);
   else if (verdict.ok === "unknown") undecided = verdict.reason;
