@@ -432,7 +432,8 @@ export class RaftNode {
 
   /** Check-quorum: a leader that has not heard from a majority for a timeout steps down. */
   private hasQuorumContact(now: number): boolean {
-    return now - this.quorumHeardAt() < this.config.electionTimeoutMin;
+    // Written as nextDeadline() computes it, so the tick at that deadline does step down.
+    return now < this.quorumHeardAt() + this.config.electionTimeoutMin;
   }
 
   /** The latest time by which a majority (counting ourselves) had been heard from. */

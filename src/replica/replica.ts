@@ -203,7 +203,7 @@ export class Replica {
       for (const item of held) {
         if (raft.role === "leader") this.handleClient(item.request, item.receivedAt, now, false);
         else if (leader !== undefined && contact >= item.receivedAt) this.redirect(item.request, leader, now);
-        else if (now - item.receivedAt >= this.holdLimit) this.redirect(item.request, this.guessLeader(now), now);
+        else if (now >= item.receivedAt + this.holdLimit) this.redirect(item.request, this.guessLeader(now), now);
         else requests.held.push(item);
       }
     }
