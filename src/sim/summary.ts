@@ -1,4 +1,5 @@
 // The suite's aggregation and its summary table: one row per scenario over its seeds.
+import { metricFromCounts } from "./verdict.ts";
 import type { RunReport } from "./report.ts";
 import { METRICS, type Metric } from "./scenario.ts";
 import { classicMedian } from "./stats.ts";
@@ -31,17 +32,7 @@ function medianOf(values: number[]): number {
 }
 
 export function metricOf(r: RunReport, metric: Metric): number {
-  const s = r.stats;
-  switch (metric) {
-    case "total_msgs":
-      return s.totalMsgs;
-    case "failures":
-      return s.failedGet + s.failedPut + s.unansweredGet + s.unansweredPut;
-    case "duplicates":
-      return s.duplicates;
-    case "median_latency":
-      return s.medianLatency;
-  }
+  return metricFromCounts(metric, r.stats, () => r.stats.medianLatency);
 }
 
 export function aggregate(reports: readonly RunReport[]): ScenarioRow[] {

@@ -25,15 +25,22 @@ export interface Verdict {
 }
 
 export function metricValue(metric: Metric, stats: Stats): number {
+  return metricFromCounts(metric, stats, () => classicMedian(allLatencies(stats)));
+}
+
+/** The counters a metric needs; the median is asked for only when it is the metric. */
+export type MetricCounts = Pick<Stats, "totalMsgs" | "failedGet" | "failedPut" | "unansweredGet" | "unansweredPut" | "duplicates">;
+
+export function metricFromCounts(metric: Metric, counts: MetricCounts, medianLatency: () => number): number {
   switch (metric) {
     case "total_msgs":
-      return stats.totalMsgs;
+      return counts.totalMsgs;
     case "failures":
-      return stats.failedGet + stats.failedPut + stats.unansweredGet + stats.unansweredPut;
+      return counts.failedGet + counts.failedPut + counts.unansweredGet + counts.unansweredPut;
     case "duplicates":
-      return stats.duplicates;
+      return counts.duplicates;
     case "median_latency":
-      return classicMedian(allLatencies(stats));
+      return medianLatency();
   }
 }
 
