@@ -106,9 +106,9 @@ export const DEFAULT_CONFIG: RaftConfig = {
   firstElectionMin: 500,
   firstElectionMax: 1000,
   heartbeatInterval: 500,
-  retransmitInterval: 10,
+  retransmitInterval: 4,
   announceCommits: false,
-  fanoutTarget: 0.6,
+  fanoutTarget: 0.3,
   leaseDuration: 1300,
   maxAppendBytes: 14000,
 };

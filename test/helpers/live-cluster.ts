@@ -28,8 +28,10 @@ export class LiveCluster {
   readonly answered = new Map<string, number>();
   /** Packets from replicas that were not JSON objects with the required fields. */
   readonly malformed: string[] = [];
-  /** Replies to MIDs this client never sent (or had answered already). */
+  /** Replies to MIDs not waiting for one: answered already, given up on, or never sent. */
   readonly unexpected: Reply[] = [];
+  /** The type of every request sent, by MID. */
+  readonly sent = new Map<string, string>();
   private target: string;
   private nextMid = 0;
 
@@ -115,6 +117,7 @@ export class LiveCluster {
         clearTimeout(timer);
         resolve(reply);
       });
+      this.sent.set(MID, body.type ?? "");
       this.sockets.get(dst)?.send(JSON.stringify({ src: CLIENT, dst, leader: "FFFF", MID, ...body }));
     });
   }
