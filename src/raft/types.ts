@@ -102,7 +102,7 @@ export interface RaftConfig {
 
 export const DEFAULT_CONFIG: RaftConfig = {
   electionTimeoutMin: 1500,
-  electionTimeoutMax: 3000,
+  electionTimeoutMax: 2200,
   firstElectionMin: 500,
   firstElectionMax: 1000,
   heartbeatInterval: 500,
