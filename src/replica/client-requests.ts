@@ -8,7 +8,6 @@ export interface PendingPut {
   readonly request: PutRequest;
   readonly index: number;
   readonly term: number;
-  readonly receivedAt: number;
 }
 
 /** A request that has not been answered and has no entry in the log. */

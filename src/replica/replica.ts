@@ -27,6 +27,8 @@ export interface ReplicaOptions {
  * again, until we hear from a leader. Clients retry at once, so real bounces are quick.
  */
 const BOUNCE_WINDOW_MS = 50;
+/** A lost put waits for nothing: redirected at once (to a guess if no leader is known). */
+const LOST = Number.NEGATIVE_INFINITY;
 
 export class Replica {
   readonly id: NodeId;
@@ -133,7 +135,7 @@ export class Replica {
       }
       const index = raft.propose(entry, now);
       // propose() may commit at once (a cluster of one): then it is answered already.
-      if (!this.answered.has(request.MID)) this.requests.puts.set(index, { request, index, term: entry.term, receivedAt });
+      if (!this.answered.has(request.MID)) this.requests.puts.set(index, { request, index, term: entry.term });
       return;
     }
     const leader = this.knownLeader(now);
@@ -185,12 +187,12 @@ export class Replica {
           // Committed as ours: the leader that applied it answered. Committed as another
           // entry: ours is gone for good, so the client may safely send it again.
           requests.puts.delete(index);
-          if (raft.log.termAt(index) !== put.term) requests.held.push({ request: put.request, receivedAt: Number.NEGATIVE_INFINITY });
+          if (raft.log.termAt(index) !== put.term) requests.held.push({ request: put.request, receivedAt: LOST });
         } else if (commitTerm > put.term) {
           // A later term's entry is committed before ours; terms never decrease along a
           // log, so no future leader can hold ours: it will never commit.
           requests.puts.delete(index);
-          requests.held.push({ request: put.request, receivedAt: Number.NEGATIVE_INFINITY });
+          requests.held.push({ request: put.request, receivedAt: LOST });
         }
       }
     }
