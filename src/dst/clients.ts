@@ -2,6 +2,7 @@
 // each has one request in flight, retries through redirect and fail with a new MID, and
 // gives up on a request that gets no answer in time. Every attempt is one operation of the
 // recorded history; only an `ok` makes its outcome definite.
+import { hexId } from "../sim/ids.ts";
 import type { HistoryRecorder } from "../check/index.ts";
 import { pick, type Random } from "../util/prng.ts";
 import type { ClientReply } from "../wire/messages.ts";
@@ -57,7 +58,7 @@ export class Clients {
   ) {
     // Client IDs follow the simulator's: n+16 onward in hex.
     for (let i = 0; i < scenario.clients; i++) {
-      const id = (scenario.size + 16 + i).toString(16).toUpperCase().padStart(4, "0");
+      const id = hexId(scenario.size + 16 + i);
       this.clients.push({ id, leader: undefined, current: undefined, misses: 0, oks: 0 });
     }
     cluster.onReply = (reply, now) => this.onReply(reply, now);

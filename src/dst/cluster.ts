@@ -1,6 +1,7 @@
 // An in-process cluster on virtual time: the same Replica class the binary runs, wired
 // to a network whose delays, drops and partitions the caller controls. Deterministic:
 // the seed and the calls made fully determine every event.
+import { replicaIds } from "../sim/ids.ts";
 import type { RaftLog } from "../raft/log.ts";
 import type { DurableState } from "../raft/node.ts";
 import type { RaftConfig, RaftMessage } from "../raft/types.ts";
@@ -36,9 +37,7 @@ type Event =
   | { kind: "reply"; message: ClientReply }
   | { kind: "call"; fn: () => void };
 
-export function replicaIds(size: number): NodeId[] {
-  return Array.from({ length: size }, (_, i) => i.toString(16).toUpperCase().padStart(4, "0"));
-}
+export { replicaIds };
 
 export class VirtualCluster {
   readonly ids: NodeId[];

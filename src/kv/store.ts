@@ -12,8 +12,4 @@ export class KvStore {
   get(key: string): string {
     return this.data.get(key) ?? "";
   }
-
-  get size(): number {
-    return this.data.size;
-  }
 }

@@ -14,8 +14,6 @@ export class PacketSocket {
   private readonly queue: Uint8Array[] = [];
   private socket: Socket<undefined> | undefined;
   private closed = false;
-  /** Packets refused because they would reach MAX_PACKET_BYTES. */
-  oversizeRefused = 0;
 
   private constructor(private readonly handlers: PacketHandlers) {}
 
@@ -34,14 +32,6 @@ export class PacketSocket {
     return conn;
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
-  get queued(): number {
-    return this.queue.length;
-  }
-
   /**
    * Sends one packet (queued if the socket is full). Returns false, sending nothing, when
    * the packet would reach MAX_PACKET_BYTES or the socket is closed: the hard guard.
@@ -49,7 +39,6 @@ export class PacketSocket {
   send(packet: string | Uint8Array): boolean {
     const bytes = typeof packet === "string" ? Buffer.from(packet) : packet;
     if (bytes.length >= MAX_PACKET_BYTES) {
-      this.oversizeRefused++;
       return false;
     }
     if (this.closed) return false;

@@ -180,7 +180,7 @@ export class RaftNode {
     if (this._role !== "leader") return -1;
     const index = this.log.append(entry);
     this.replicate(now);
-    this.advanceCommit();
+    this.advanceCommit(now);
     return index;
   }
 
@@ -396,7 +396,7 @@ export class RaftNode {
   }
 
   /** Raft §5.4.2: only an entry of the current term is committed by counting replicas. */
-  private advanceCommit(now?: number): void {
+  private advanceCommit(now: number): void {
     const values = this.quorumValues;
     values[0] = this.log.lastIndex;
     let i = 1;
@@ -404,7 +404,7 @@ export class RaftNode {
     const candidate = quorumValue(values, this.quorumScratch);
     if (candidate > this._commitIndex && this.log.termAt(candidate) === this._term) {
       this.commitTo(candidate);
-      if (this.config.announceCommits && now !== undefined) this.announceCommit(now);
+      if (this.config.announceCommits) this.announceCommit(now);
     }
   }
 
@@ -508,7 +508,7 @@ export class RaftNode {
     // A no-op of our own term: committing it tells us everything committed before us.
     this.log.append({ term: this._term });
     for (const [peer, progress] of this.progress) this.sendAppend(peer, progress, now);
-    this.advanceCommit();
+    this.advanceCommit(now);
   }
 
   private becomeFollower(term: number, leader: NodeId | undefined, now: number): void {

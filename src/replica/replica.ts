@@ -205,7 +205,7 @@ export class Replica {
       for (const item of held) {
         if (raft.role === "leader") this.handleClient(item.request, item.receivedAt, now, false);
         else if (leader !== undefined && contact >= item.receivedAt) this.redirect(item.request, leader, now);
-        else if (now >= item.receivedAt + this.holdLimit) this.redirect(item.request, this.guessLeader(now), now);
+        else if (now >= item.receivedAt + this.holdLimit) this.redirect(item.request, this.guessLeader(), now);
         else requests.held.push(item);
       }
     }
@@ -229,7 +229,7 @@ export class Replica {
    * With no leader known for a while, send the client to the peer we have not heard from
    * for longest: in a partition it is likely on the other (majority) side.
    */
-  private guessLeader(now: number): NodeId {
+  private guessLeader(): NodeId {
     let best: NodeId | undefined;
     let oldest = Number.POSITIVE_INFINITY;
     for (const peer of this.raft.peers) {

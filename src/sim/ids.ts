@@ -1,7 +1,7 @@
 // The classic ID scheme (SPEC §3.1): replicas 0000..n-1, eight clients n+16..n+23, all as
 // 4-digit upper-case hex; FFFF is broadcast as a destination and "unknown" as a leader.
 
-export const BROADCAST = "FFFF";
+export { BROADCAST } from "../wire/messages.ts";
 export const UNKNOWN_LEADER = "FFFF";
 export const NUM_CLIENTS = 8;
 
