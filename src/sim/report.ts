@@ -64,7 +64,7 @@ export function buildReport(sim: Simulation, replica: string, durationSeconds: n
     replicas: sim.scenario.replicas,
     stopReason: sim.stopReason ?? "lifetime",
     durationSeconds,
-    stats: { ...counters, leaders: [...counters.leaders], meanLatency: mean(all), medianLatency: classicMedian(all) },
+    stats: { ...counters, leaders: [...counters.leaders], msgsByType: { ...counters.msgsByType }, meanLatency: mean(all), medianLatency: classicMedian(all) },
     died: Object.fromEntries(sim.died),
     killed: [...sim.killed],
     verdict: judge(sim.scenario, sim.stats, sim.died.size),
@@ -121,6 +121,8 @@ export function formatReport(r: RunReport): string {
   out.push(`  put latency p50/p90/p99: ${ms(lat.put.p50)}/${ms(lat.put.p90)}/${ms(lat.put.p99)} (${lat.put.count} replies)`);
   const mpp = r.extras.messagesPerCommittedPut;
   out.push(`  messages per committed put: ${mpp === null ? "n/a (no put committed)" : mpp.toFixed(2)} (${s.committedPuts} puts)`);
+  const byType = Object.entries(s.msgsByType).sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${n}`);
+  out.push(`  messages by type: ${byType.length > 0 ? byType.join(", ") : "none"}`);
   out.push(`  leader changes: ${r.extras.leaderChanges}`);
   out.push(`  time without a known leader: ${r.extras.leaderlessSeconds.toFixed(3)}s`);
   out.push(`  malformed packets: ${s.malformed}, incorrect replies: ${s.incorrect}, gets failed to generate: ${s.getGenerationFailures}`);

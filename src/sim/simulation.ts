@@ -107,6 +107,8 @@ export class Simulation {
     if (msg.dst === BROADCAST || this.replicaSet.has(msg.dst)) {
       const routing = this.network.route(msg.src, msg.dst);
       this.stats.totalMsgs += routing.counted;
+      const kind = String(msg.type);
+      this.stats.msgsByType[kind] = (this.stats.msgsByType[kind] ?? 0) + routing.counted;
       this.stats.totalDrops += routing.dropped;
       for (const rid of routing.deliver) this.deliverToReplica(rid, bytes, now);
     } else {

@@ -24,13 +24,15 @@ export interface Stats {
   latencies: { get: number[]; put: number[] };
   /** The recorded leader each time it changed (FFFF included), as the classic block prints. */
   leaders: string[];
+  /** total_msgs split by the replica-to-replica message type: where the messages go. */
+  msgsByType: Record<string, number>;
 }
 
 export function newStats(): Stats {
   return {
     totalMsgs: 0, totalDrops: 0, totalGet: 0, totalPut: 0, failedGet: 0, failedPut: 0,
     incorrect: 0, malformed: 0, duplicates: 0, unansweredGet: 0, unansweredPut: 0, redirects: 0,
-    getGenerationFailures: 0, committedPuts: 0, latencies: { get: [], put: [] }, leaders: [],
+    getGenerationFailures: 0, committedPuts: 0, latencies: { get: [], put: [] }, leaders: [], msgsByType: {},
   };
 }
 
