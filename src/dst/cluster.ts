@@ -259,9 +259,15 @@ export function describe(message: OutboundMessage): string {
   const head = `${message.src}->${message.dst} ${message.type}`;
   switch (message.type) {
     case "append":
-      return `${head} t${message.term} prev=${message.prevIndex}/${message.prevTerm} n=${message.entries.length} commit=${message.commit}`;
+      return (
+        `${head} t${message.term} prev=${message.prevIndex}/${message.prevTerm} n=${message.entries.length} commit=${message.commit}` +
+        `${message.relayTo !== undefined ? ` relay-to=${message.relayTo}` : ""}${message.relay !== undefined ? ` relayed leader=${message.relay.leader} match=${message.relay.match}` : ""}`
+      );
     case "appended":
-      return `${head} t${message.term} ${message.success ? "ok" : "no"} match=${message.match} hint=${message.hintIndex}/${message.hintTerm}`;
+      return (
+        `${head} t${message.term} ${message.success ? "ok" : "no"} match=${message.match} hint=${message.hintIndex}/${message.hintTerm}` +
+        `${message.relay !== undefined ? ` for ${message.relay.peer} match=${message.relay.match}` : ""}`
+      );
     case "vote":
       return `${head} t${message.term}${message.pre ? " pre" : ""} last=${message.lastIndex}/${message.lastTerm}`;
     case "voted":

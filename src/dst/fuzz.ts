@@ -87,7 +87,10 @@ export function fuzzBoundary(options: FuzzOptions): FuzzReport {
     const message = result.message;
     const target = pick(random, cluster.ids);
     if (isClientRequest(message)) {
-      deliver(target, random() < 0.8 ? { ...message, dst: target } : message);
+      // A mutation can turn a real reply into a request with an honest client's MID; the
+      // replica rightly answers it, so keep fuzzed MIDs apart from the honest ones.
+      const request = clients.owns(message.MID) ? { ...message, MID: `fuzz:${message.MID}` } : message;
+      deliver(target, random() < 0.8 ? { ...request, dst: target } : request);
       return;
     }
     // A real message, replayed stale or misaddressed: Raft must shrug it off.

@@ -82,6 +82,10 @@ export class RaftNode {
   private readonly quorumValues: Float64Array;
   private readonly rankedPeers: NodeId[];
   private readonly loss = new LossEstimate();
+  /** Reused lists for sendToEach(), so the replication path allocates nothing. */
+  private readonly dueScratch: NodeId[] = [];
+  private readonly partnerScratch: NodeId[] = [];
+  private readonly pairedScratch = new Set<NodeId>();
 
   constructor(options: RaftNodeOptions) {
     this.id = options.id;
@@ -146,18 +150,29 @@ export class RaftNode {
         this.stepDown(now);
         return;
       }
+      const due = this.dueScratch;
+      const partners = this.partnerScratch;
+      due.length = 0;
+      partners.length = 0;
       for (const peer of this.peers) {
         const progress = this.progress.get(peer)!;
         if (now >= this.resendAt(progress)) {
           // Re-send what was never acknowledged (a probe is simply repeated); a follower
           // left out of the quorum catches up here, one batch per heartbeat.
           if (!progress.probing) {
-            if (progress.next - 1 > progress.match) this.loss.recordFailure();
+            if (progress.next - 1 > progress.match) {
+              this.loss.recordFailure();
+              progress.retransmits++;
+            }
             progress.rewind();
           }
-          this.sendAppend(peer, progress, now);
+          due.push(peer);
+        } else if (now >= progress.lastSentAt + this.config.heartbeatInterval / 2) {
+          // Its heartbeat is half due: sent now, it can share a relay chain with one that is.
+          partners.push(peer);
         }
       }
+      if (due.length > 0) this.sendToEach(due, now, partners);
     } else if (now >= this.electionDeadline) {
       this.startPreVote(now);
     } else if (now >= this.voteRetryAt()) {
@@ -197,10 +212,10 @@ export class RaftNode {
   /** Sends a heartbeat to everyone not contacted just now, to renew the lease. */
   renewLease(now: number): void {
     if (this._role !== "leader") return;
-    for (const peer of this.peers) {
-      const progress = this.progress.get(peer)!;
-      if (progress.lastSentAt < now) this.sendAppend(peer, progress, now);
-    }
+    const due = this.dueScratch;
+    due.length = 0;
+    for (const peer of this.peers) if (this.progress.get(peer)!.lastSentAt < now) due.push(peer);
+    this.sendToEach(due, now);
   }
 
   // ---- messages -----------------------------------------------------------------------
@@ -263,36 +278,59 @@ export class RaftNode {
   }
 
   private onAppend(request: AppendRequest, now: number): void {
+    // A relayed copy comes from a fellow follower; it is the leader's message all the same.
+    const leader = request.relay?.leader ?? request.src;
     if (request.term < this._term) {
       // A stale leader: our term in the reply makes it step down.
-      this.replyAppend(request, false, 0, 0, 0);
+      this.replyAppend(request, leader, false, 0, 0, 0);
       return;
     }
-    if (request.term > this._term || this._role !== "follower" || this._leader !== request.src) {
-      this.becomeFollower(request.term, request.src, now);
+    if (request.term > this._term || this._role !== "follower" || this._leader !== leader) {
+      this.becomeFollower(request.term, leader, now);
     }
     this.leaderContactAt = now;
     this.resetElectionTimer(now);
 
     const { prevIndex, prevTerm } = request;
     if (prevIndex > this.log.lastIndex) {
-      this.replyAppend(request, false, 0, this.log.lastIndex + 1, 0);
+      this.replyAppend(request, leader, false, 0, this.log.lastIndex + 1, 0);
       return;
     }
     const localPrevTerm = this.log.termAt(prevIndex);
     if (localPrevTerm !== prevTerm) {
-      this.replyAppend(request, false, 0, this.log.firstIndexOfTerm(prevIndex), localPrevTerm);
+      this.replyAppend(request, leader, false, 0, this.log.firstIndexOfTerm(prevIndex), localPrevTerm);
       return;
     }
     const lastNew = this.log.merge(prevIndex, request.entries);
     if (request.commit > this._commitIndex) {
       this.commitTo(Math.min(request.commit, lastNew));
     }
-    if (!request.quiet) this.replyAppend(request, true, lastNew, 0, 0);
+    if (request.quiet) return;
+    const next = request.relayTo;
+    if (request.relay === undefined && next !== undefined && next !== leader && next !== this.id && this.peers.includes(next)) {
+      // Our log matches: pass the append on; the next follower answers for both of us.
+      this.host.send({
+        type: "append",
+        quiet: false,
+        src: this.id,
+        dst: next,
+        term: request.term,
+        prevIndex,
+        prevTerm,
+        entries: request.entries,
+        commit: request.commit,
+        sentAt: request.sentAt,
+        relay: { leader, match: lastNew },
+      });
+      return;
+    }
+    this.replyAppend(request, leader, true, lastNew, 0, 0);
   }
 
-  private replyAppend(request: AppendRequest, success: boolean, match: number, hintIndex: number, hintTerm: number): void {
-    this.host.send({ type: "appended", src: this.id, dst: request.src, term: this._term, success, match, hintIndex, hintTerm, sentAt: request.sentAt });
+  private replyAppend(request: AppendRequest, leader: NodeId, success: boolean, match: number, hintIndex: number, hintTerm: number): void {
+    const base = { type: "appended", src: this.id, dst: leader, term: this._term, success, match, hintIndex, hintTerm, sentAt: request.sentAt } as const;
+    // Answering for a follower that relayed to us: the leader credits it too.
+    this.host.send(request.relay === undefined ? base : { ...base, relay: { peer: request.src, match: request.relay.match } });
   }
 
   private onAppendReply(reply: AppendReply, now: number): void {
@@ -301,9 +339,10 @@ export class RaftNode {
       return;
     }
     if (this._role !== "leader" || reply.term !== this._term) return;
+    if (reply.relay !== undefined) this.creditRelay(reply.relay.peer, reply.relay.match, reply.sentAt, now);
     const progress = this.progress.get(reply.src);
     if (!progress) return;
-    progress.lastHeardAt = now;
+    progress.heard(now);
     if (reply.sentAt > progress.ackedSentAt) progress.ackedSentAt = reply.sentAt;
     if (reply.success) {
       if (reply.match > progress.match) {
@@ -327,6 +366,24 @@ export class RaftNode {
     this.sendAppend(reply.src, progress, now);
   }
 
+  /**
+   * A follower relayed our append (sent at `sentAt`) after its log matched up to `match`:
+   * the answer it did not send, delivered by the follower it relayed to.
+   */
+  private creditRelay(peer: NodeId, match: number, sentAt: number, now: number): void {
+    const progress = this.progress.get(peer);
+    if (!progress) return;
+    progress.heard(now);
+    if (sentAt > progress.ackedSentAt) progress.ackedSentAt = sentAt;
+    if (match > progress.match) {
+      progress.match = match;
+      this.loss.recordSuccess();
+    }
+    if (progress.next <= progress.match) progress.next = progress.match + 1;
+    progress.probing = false;
+    this.advanceCommit(now);
+  }
+
   // ---- replication --------------------------------------------------------------------
 
   /**
@@ -338,27 +395,64 @@ export class RaftNode {
     const needed = fanout(majority(this.clusterSize) - 1, this.peers.length, this.loss.value, this.config.fanoutTarget);
     const ranked = this.rankedPeers;
     ranked.sort((a, b) => this.responsiveness(b) - this.responsiveness(a));
-    let sent = 0;
+    const chosen = this.dueScratch;
+    chosen.length = 0;
+    let counted = 0;
     for (const peer of ranked) {
-      if (sent >= needed) break;
+      if (counted >= needed) break;
       const progress = this.progress.get(peer)!;
       if (progress.probing) continue;
-      if (progress.next <= this.log.lastIndex) this.sendAppend(peer, progress, now);
-      sent++;
+      // One with every entry in flight already counts toward the quorum as it is.
+      if (progress.next <= this.log.lastIndex) chosen.push(peer);
+      counted++;
     }
+    this.sendToEach(chosen, now);
   }
 
   /**
-   * When to send to a follower again: soon if it has entries in flight and has been
-   * answering lately (a loss, most likely), else at the heartbeat pace (so a dead or
-   * cut-off follower is not hammered).
+   * Sends each of `peers` its next append, two at a time along a relay chain when both
+   * would get the same append and both answered the last one (a follower that did not
+   * is sent to directly, so a dead or cut-off one never stalls its partner). An odd one
+   * out may take a `partners` peer along, whose heartbeat is due soon anyway.
+   */
+  private sendToEach(peers: readonly NodeId[], now: number, partners: readonly NodeId[] = []): void {
+    const paired = this.pairedScratch;
+    paired.clear();
+    for (let i = 0; i < peers.length; i++) {
+      const peer = peers[i]!;
+      if (paired.has(peer)) continue;
+      const progress = this.progress.get(peer)!;
+      let partner: NodeId | undefined;
+      if (this.relayable(progress)) {
+        for (let j = i + 1; j < peers.length + partners.length && partner === undefined; j++) {
+          const other = j < peers.length ? peers[j]! : partners[j - peers.length]!;
+          if (paired.has(other)) continue;
+          const otherProgress = this.progress.get(other)!;
+          if (otherProgress.next === progress.next && this.relayable(otherProgress)) partner = other;
+        }
+      }
+      if (partner !== undefined) paired.add(partner);
+      this.sendAppend(peer, progress, now, false, partner);
+    }
+  }
+
+  /** Whether a follower can be one end of a relay chain: in step, and it answered us last time. */
+  private relayable(progress: Progress): boolean {
+    return !progress.probing && progress.next - 1 === progress.match && progress.lastHeardAt >= progress.lastSentAt;
+  }
+
+  /**
+   * When to send to a follower again: soon if it has entries in flight (a loss, most
+   * likely), backing off exponentially while it stays silent, and never later than the
+   * heartbeat pace; so a lost message costs a few milliseconds, and a dead or cut-off
+   * follower a handful of packets, not hundreds.
    */
   private resendAt(progress: Progress): number {
+    const heartbeatAt = progress.lastSentAt + this.config.heartbeatInterval;
     if (!progress.probing && progress.next - 1 > progress.match) {
-      const retransmitAt = progress.lastSentAt + this.config.retransmitInterval;
-      if (retransmitAt - progress.lastHeardAt < this.config.heartbeatInterval) return retransmitAt;
+      return Math.min(heartbeatAt, progress.lastSentAt + this.config.retransmitInterval * 2 ** Math.min(progress.retransmits, 16));
     }
-    return progress.lastSentAt + this.config.heartbeatInterval;
+    return heartbeatAt;
   }
 
   /** Higher is better: caught up first, then most recently heard from. */
@@ -375,10 +469,11 @@ export class RaftNode {
     }
   }
 
-  private sendAppend(peer: NodeId, progress: Progress, now: number, quiet = false): void {
+  /** Sends `peer` its next append; with `relayTo`, that follower gets it by way of `peer`. */
+  private sendAppend(peer: NodeId, progress: Progress, now: number, quiet = false, relayTo?: NodeId): void {
     const prevIndex = progress.next - 1;
     const entries = progress.next <= this.log.lastIndex ? this.log.slice(progress.next, this.config.maxAppendBytes, this.host.entrySize) : [];
-    this.host.send({
+    const append = {
       type: "append",
       quiet,
       src: this.id,
@@ -389,10 +484,16 @@ export class RaftNode {
       entries,
       commit: this._commitIndex,
       sentAt: now,
-    });
+    } as const;
+    this.host.send(relayTo === undefined ? append : { ...append, relayTo });
     // A quiet announcement asks for nothing back, so it does not delay the next heartbeat.
     if (!quiet) progress.lastSentAt = now;
     if (!progress.probing) progress.next = prevIndex + entries.length + 1;
+    if (relayTo !== undefined) {
+      const second = this.progress.get(relayTo)!;
+      second.lastSentAt = now;
+      second.next = progress.next;
+    }
   }
 
   /** Raft §5.4.2: only an entry of the current term is committed by counting replicas. */

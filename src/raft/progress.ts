@@ -14,10 +14,18 @@ export class Progress {
   lastHeardAt: number;
   /** The newest `sentAt` of ours the follower acknowledged in this term (the lease). */
   ackedSentAt = Number.NEGATIVE_INFINITY;
+  /** Retransmissions since the follower last answered: each one waits twice as long. */
+  retransmits = 0;
 
   constructor(next: number, now: number) {
     this.next = next;
     this.lastHeardAt = now;
+  }
+
+  /** The follower answered: it is reachable, so a loss is retried quickly again. */
+  heard(now: number): void {
+    this.lastHeardAt = now;
+    this.retransmits = 0;
   }
 
   /** Unacknowledged entries are re-sent from just after the match point. */

@@ -41,6 +41,11 @@ export interface VoteReply extends PeerBase {
 /**
  * AppendEntries. `sentAt` is the leader's clock, echoed back to time its lease. A `quiet`
  * append (a commit announcement) is answered only if it does not match.
+ *
+ * Relaying (chain replication of one hop): a leader that sends the same append to two
+ * followers sends it to the first only, naming the second in `relayTo`. The first, once
+ * the entries match, forwards the append unchanged to the second with `relay` set instead
+ * of answering; the second answers the leader for both. Three messages instead of four.
  */
 export interface AppendRequest extends PeerBase {
   readonly type: "append";
@@ -50,6 +55,10 @@ export interface AppendRequest extends PeerBase {
   readonly entries: readonly LogEntry[];
   readonly commit: number;
   readonly sentAt: number;
+  /** Set by the leader: forward to this follower on success, and let it answer. */
+  readonly relayTo?: NodeId;
+  /** Set on a forwarded copy: who leads, and the forwarder's (`src`'s) match index. */
+  readonly relay?: { readonly leader: NodeId; readonly match: number };
 }
 
 /**
@@ -63,6 +72,8 @@ export interface AppendReply extends PeerBase {
   readonly hintIndex: number;
   readonly hintTerm: number;
   readonly sentAt: number;
+  /** The follower that relayed the append to us, credited as if it had answered itself. */
+  readonly relay?: { readonly peer: NodeId; readonly match: number };
 }
 
 export type RaftMessage = VoteRequest | VoteReply | AppendRequest | AppendReply;

@@ -22,10 +22,13 @@ export function encode(message: OutboundMessage, leader: NodeId | undefined): st
   if (message.type === "append") {
     let entries = "";
     for (let i = 0; i < message.entries.length; i++) entries += (i === 0 ? "" : ",") + encodeEntry(message.entries[i]!);
+    const relay =
+      (message.relayTo === undefined ? "" : `,"relayTo":${JSON.stringify(message.relayTo)}`) +
+      (message.relay === undefined ? "" : `,"relay":{"leader":${JSON.stringify(message.relay.leader)},"match":${message.relay.match}}`);
     return (
       `{"src":${JSON.stringify(message.src)},"dst":${JSON.stringify(message.dst)},"leader":${leaderField},"type":"append",` +
       `"quiet":${message.quiet},"term":${message.term},"prevIndex":${message.prevIndex},"prevTerm":${message.prevTerm},"commit":${message.commit},` +
-      `"sentAt":${message.sentAt},"entries":[${entries}]}`
+      `"sentAt":${message.sentAt}${relay},"entries":[${entries}]}`
     );
   }
   const { type, src, dst, ...rest } = message;

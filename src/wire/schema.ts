@@ -30,6 +30,8 @@ const Inbound = v.variant("type", [
     entries: v.array(Entry),
     commit: Count,
     sentAt: v.number(),
+    relayTo: v.optional(Id),
+    relay: v.optional(v.object({ leader: Id, match: Count })),
   }),
   v.object({
     ...header,
@@ -40,6 +42,7 @@ const Inbound = v.variant("type", [
     hintIndex: Count,
     hintTerm: Count,
     sentAt: v.number(),
+    relay: v.optional(v.object({ peer: Id, match: Count })),
   }),
 ]);
 

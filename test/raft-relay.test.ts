@@ -1,0 +1,139 @@
+// Relay chains (one append, forwarded once, answered for both followers) and the
+// retransmission back-off, on hand-driven bare RaftNodes.
+import { describe, expect, test } from "bun:test";
+import type { AppendReply, AppendRequest, RaftMessage } from "../src/raft/types.ts";
+import { encode } from "../src/wire/encode.ts";
+import { decode } from "../src/wire/schema.ts";
+import { NodeNet } from "./helpers/node-net.ts";
+
+const IDS = ["A", "B", "C", "D", "E"];
+
+/** A five-node cluster with A elected and every follower caught up and answering. */
+function electedCluster(): NodeNet {
+  const net = new NodeNet(IDS.map((id) => ({ id })));
+  const a = net.node("A");
+  a.tick(5000);
+  net.deliver(5000);
+  expect(a.role).toBe("leader");
+  // Catch everyone up on the no-op: then all followers are in step.
+  a.tick(5600);
+  net.deliver(5600);
+  for (const id of IDS.slice(1)) expect(a.matchOf(id)).toBe(a.log.lastIndex);
+  return net;
+}
+
+const describeMessage = (m: RaftMessage) => `${m.type} ${m.src}->${m.dst}`;
+
+describe("relay chains", () => {
+  test("a new entry reaches a quorum in three messages and commits", () => {
+    const net = electedCluster();
+    const a = net.node("A");
+    const index = a.propose({ term: a.term, key: "k", value: "v" }, 6000);
+    const first = net.take(() => true);
+    expect(first.map(describeMessage)).toHaveLength(1);
+    const head = first[0] as AppendRequest;
+    expect(head.type).toBe("append");
+    expect(head.relayTo).toBeDefined();
+
+    // Hop 1: the first follower forwards instead of answering.
+    net.node(head.dst).step(head, 6000.1);
+    const second = net.take(() => true);
+    expect(second).toHaveLength(1);
+    const relayed = second[0] as AppendRequest;
+    expect(relayed).toMatchObject({ type: "append", src: head.dst, dst: head.relayTo, relay: { leader: "A", match: index } });
+
+    // Hop 2: the second answers the leader for both.
+    net.node(relayed.dst).step(relayed, 6000.2);
+    const third = net.take(() => true);
+    expect(third).toHaveLength(1);
+    const answer = third[0] as AppendReply;
+    expect(answer).toMatchObject({ type: "appended", dst: "A", success: true, match: index, relay: { peer: head.dst, match: index } });
+
+    a.step(answer, 6000.3);
+    expect(a.commitIndex).toBe(index);
+    expect(a.matchOf(head.dst)).toBe(index);
+    expect(a.matchOf(head.relayTo!)).toBe(index);
+  });
+
+  test("a follower that did not answer last time is sent to directly, never relayed through", () => {
+    const net = electedCluster();
+    const a = net.node("A");
+    // The first chain is lost entirely: both its followers fall silent.
+    a.propose({ term: a.term, key: "k", value: "1" }, 6000);
+    const [lost] = net.take(() => true) as AppendRequest[];
+    const silent = new Set([lost!.dst, lost!.relayTo!]);
+    // The retransmission goes to each of them directly.
+    a.tick(6010);
+    const resent = net.take(() => true) as AppendRequest[];
+    expect(resent.filter((m) => silent.has(m.dst)).map((m) => m.relayTo)).toEqual([undefined, undefined]);
+    // New entries now go by way of the two that are still answering.
+    net.deliver(6010, (m) => !silent.has(m.src) && !silent.has(m.dst));
+    a.propose({ term: a.term, key: "k", value: "2" }, 6020);
+    const next = net.take(() => true) as AppendRequest[];
+    expect(next.length).toBeGreaterThan(0);
+    for (const message of next) {
+      if (silent.has(message.dst)) expect(message.relayTo).toBeUndefined();
+      if (message.relayTo !== undefined) expect(silent.has(message.relayTo)).toBe(false);
+    }
+  });
+
+  test("a relayed append from a deposed leader is refused back to that leader, not the relayer", () => {
+    const net = electedCluster();
+    const a = net.node("A");
+    a.propose({ term: a.term, key: "k", value: "v" }, 6000);
+    const [head] = net.take(() => true) as AppendRequest[];
+    net.node(head!.dst).step(head!, 6000.1);
+    const [relayed] = net.take(() => true) as AppendRequest[];
+    // The relay target has meanwhile moved to a later term.
+    const target = net.node(relayed!.dst);
+    target.step({ type: "vote", src: "E", dst: target.id, term: a.term + 5, pre: false, lastIndex: 99, lastTerm: 99 }, 9000);
+    net.take(() => true);
+    target.step(relayed!, 9000);
+    const [refusal] = net.take(() => true) as AppendReply[];
+    expect(refusal).toMatchObject({ type: "appended", dst: "A", success: false, term: a.term + 5 });
+    a.step(refusal!, 9000);
+    expect(a.role).toBe("follower");
+  });
+
+  test("relay fields survive the wire", () => {
+    const append: AppendRequest = {
+      type: "append", quiet: false, src: "0001", dst: "0002", term: 3, prevIndex: 4, prevTerm: 3,
+      entries: [{ term: 3, key: "k", value: "v", client: "0016", mid: "m1" }], commit: 4, sentAt: 12.5,
+      relay: { leader: "0000", match: 5 },
+    };
+    const decoded = decode(encode(append, "0000"));
+    expect(decoded.ok && decoded.message).toMatchObject({ relay: { leader: "0000", match: 5 }, prevIndex: 4 });
+    const head = decode(encode({ ...append, relay: undefined, relayTo: "0003" }, "0000"));
+    expect(head.ok && head.message).toMatchObject({ relayTo: "0003" });
+    const reply: AppendReply = { type: "appended", src: "0002", dst: "0000", term: 3, success: true, match: 5, hintIndex: 0, hintTerm: 0, sentAt: 12.5, relay: { peer: "0001", match: 5 } };
+    const decodedReply = decode(encode(reply, "0000"));
+    expect(decodedReply.ok && decodedReply.message).toMatchObject({ relay: { peer: "0001", match: 5 } });
+    // A malformed relay is refused at the boundary.
+    expect(decode(encode(append, "0000").replace('"match":5}', '"match":-1}')).ok).toBe(false);
+  });
+});
+
+describe("retransmission back-off", () => {
+  test("a cut-off follower gets a handful of retransmissions per heartbeat, not one every few ms", () => {
+    const net = electedCluster();
+    const a = net.node("A");
+    a.propose({ term: a.term, key: "k", value: "v" }, 6000);
+    net.take(() => true);
+    // Nobody answers for a whole heartbeat interval; tick as often as the leader asks.
+    const sentTo = new Map<string, number>();
+    let now = 6000;
+    while (now < 6000 + a.config.heartbeatInterval) {
+      now = Math.max(now + 0.01, a.nextDeadline());
+      a.tick(now);
+      for (const m of net.take(() => true)) sentTo.set(m.dst, (sentTo.get(m.dst) ?? 0) + 1);
+    }
+    // Each silent follower is retried with doubling gaps: about log2(heartbeat/retransmit)
+    // times (the old fixed 4 ms pace sent ~125 packets to each over the same interval).
+    const backedOff = Math.ceil(Math.log2(a.config.heartbeatInterval / a.config.retransmitInterval)) + 1;
+    expect(sentTo.size).toBeGreaterThanOrEqual(2);
+    for (const [peer, count] of sentTo) {
+      expect(count, peer).toBeGreaterThanOrEqual(3);
+      expect(count, peer).toBeLessThanOrEqual(backedOff);
+    }
+  });
+});
