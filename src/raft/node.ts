@@ -19,11 +19,13 @@ import {
   type VoteRequest,
 } from "./types.ts";
 
-/** What the core asks of whoever runs it. */
 /** (Pre-)vote requests go out at most this many times per round, this far apart. */
 const VOTE_TRIES = 3;
 const VOTE_RETRY_MS = 60;
+/** For sendToEach(): every follower directly, no relay chains. */
+const NO_RELAY = Symbol("no relay");
 
+/** What the core asks of whoever runs it. */
 export interface RaftHost {
   send(message: RaftMessage): void;
   /** Called once per committed index, in log order. */
@@ -238,7 +240,13 @@ export class RaftNode {
   private onVoteRequest(request: VoteRequest, now: number): void {
     // Leader stickiness: while we hear from a live leader, ignore candidates entirely,
     // so a rejoining replica cannot depose a healthy leader, and leases stay sound.
-    if (this.inLease(now) && (request.pre || request.term > this._term)) return;
+    if (this.inLease(now) && (request.pre || request.term > this._term)) {
+      // A follower that campaigns has lost touch with us: as leader, remind it at once
+      // (one append), rather than let it retry its requests and time out again.
+      const progress = this._role === "leader" ? this.progress.get(request.src) : undefined;
+      if (progress !== undefined && progress.lastSentAt < now) this.sendAppend(request.src, progress, now);
+      return;
+    }
     const upToDate = this.log.isUpToDate(request.lastIndex, request.lastTerm);
     if (request.pre) {
       const granted = request.term > this._term && upToDate;
@@ -352,7 +360,8 @@ export class RaftNode {
       if (progress.next <= progress.match) progress.next = progress.match + 1;
       progress.probing = false;
       this.advanceCommit(now);
-      if (progress.next <= this.log.lastIndex) this.sendAppend(reply.src, progress, now);
+      // Entries that waited for this answer go now, to whichever followers are best placed.
+      if (progress.next <= this.log.lastIndex) this.replicate(now);
       return;
     }
     // Fast backtracking: skip the follower's whole conflicting term in one step.
@@ -392,7 +401,8 @@ export class RaftNode {
    * being lost (fanout.ts). The others catch up in batches with their heartbeats.
    */
   private replicate(now: number): void {
-    const needed = fanout(majority(this.clusterSize) - 1, this.peers.length, this.loss.value, this.config.fanoutTarget);
+    const quorum = majority(this.clusterSize) - 1;
+    const needed = fanout(quorum, this.peers.length, this.loss.value, this.config.fanoutTarget);
     const ranked = this.rankedPeers;
     ranked.sort((a, b) => this.responsiveness(b) - this.responsiveness(a));
     const chosen = this.dueScratch;
@@ -401,12 +411,15 @@ export class RaftNode {
     for (const peer of ranked) {
       if (counted >= needed) break;
       const progress = this.progress.get(peer)!;
-      if (progress.probing) continue;
-      // One with every entry in flight already counts toward the quorum as it is.
-      if (progress.next <= this.log.lastIndex) chosen.push(peer);
+      if (progress.probing || progress.retransmits > 0) continue;
       counted++;
+      // One append in flight per follower: entries that arrive meanwhile wait for its
+      // answer (or its retransmission) and go together, instead of one packet each.
+      if (progress.next <= this.log.lastIndex && progress.next - 1 === progress.match) chosen.push(peer);
     }
-    this.sendToEach(chosen, now);
+    // Under heavy loss a chain (all of its hops must get through) commits on the first
+    // try less often than separate sends to spare followers: then send directly.
+    this.sendToEach(chosen, now, needed > quorum ? NO_RELAY : []);
   }
 
   /**
@@ -415,7 +428,7 @@ export class RaftNode {
    * is sent to directly, so a dead or cut-off one never stalls its partner). An odd one
    * out may take a `partners` peer along, whose heartbeat is due soon anyway.
    */
-  private sendToEach(peers: readonly NodeId[], now: number, partners: readonly NodeId[] = []): void {
+  private sendToEach(peers: readonly NodeId[], now: number, partners: readonly NodeId[] | typeof NO_RELAY = []): void {
     const paired = this.pairedScratch;
     paired.clear();
     for (let i = 0; i < peers.length; i++) {
@@ -423,7 +436,7 @@ export class RaftNode {
       if (paired.has(peer)) continue;
       const progress = this.progress.get(peer)!;
       let partner: NodeId | undefined;
-      if (this.relayable(progress)) {
+      if (partners !== NO_RELAY && this.relayable(progress)) {
         for (let j = i + 1; j < peers.length + partners.length && partner === undefined; j++) {
           const other = j < peers.length ? peers[j]! : partners[j - peers.length]!;
           if (paired.has(other)) continue;
@@ -450,16 +463,21 @@ export class RaftNode {
   private resendAt(progress: Progress): number {
     const heartbeatAt = progress.lastSentAt + this.config.heartbeatInterval;
     if (!progress.probing && progress.next - 1 > progress.match) {
-      return Math.min(heartbeatAt, progress.lastSentAt + this.config.retransmitInterval * 2 ** Math.min(progress.retransmits, 16));
+      // Two quick retries first: on a lossy link a live follower is worth them.
+      const backoff = 2 ** Math.min(Math.max(0, progress.retransmits - 2), 16);
+      return Math.min(heartbeatAt, progress.lastSentAt + this.config.retransmitInterval * backoff);
     }
     return heartbeatAt;
   }
 
-  /** Higher is better: caught up first, then most recently heard from. */
+  /**
+   * Higher is better: not suspect (a send to it timed out since it last answered), then
+   * caught up, then most recently heard from.
+   */
   private responsiveness(peer: NodeId): number {
     const progress = this.progress.get(peer)!;
     const behind = this.log.lastIndex - progress.match;
-    return (progress.probing ? -1e15 : 0) - behind * 1e9 + progress.lastHeardAt;
+    return (progress.probing ? -1e15 : 0) + (progress.retransmits > 0 ? -1e14 : 0) - behind * 1e9 + progress.lastHeardAt;
   }
 
   /** Tells followers holding the new commit point about it, without wanting a reply. */
