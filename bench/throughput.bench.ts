@@ -1,12 +1,12 @@
 // Committed puts per wall-clock second of the in-process core: five Replicas on the
-// synchronous virtual network (virtual-net.ts), a leader elected, then clients keep
+// synchronous virtual network (src/replica/loopback-cluster.ts), a leader elected, then clients keep
 // `window` puts outstanding and we count `ok` replies. Client-side work (building the
 // requests) is done before the clock starts.
 import type { NodeId } from "../src/raft/types.ts";
 import { seededRandom } from "../src/util/prng.ts";
 import type { ClientReply, PutRequest } from "../src/wire/messages.ts";
 import { hex, randomText } from "./fixtures.ts";
-import { VirtualCluster } from "./virtual-net.ts";
+import { LoopbackCluster } from "../src/replica/loopback-cluster.ts";
 
 export interface ThroughputCase {
   readonly window: number;
@@ -48,7 +48,7 @@ export function measureThroughput(c: ThroughputCase): ThroughputResult {
   let acked = 0;
   let otherReplies = 0;
   let outstanding = 0;
-  const net = new VirtualCluster({
+  const net = new LoopbackCluster({
     size: 5,
     seed: 1,
     wire: c.wire,

@@ -38,3 +38,12 @@ export function configFromEnv(text: string | undefined): { ok: true; config: Raf
     return { ok: false, error: (error as Error).message };
   }
 }
+
+const WarmUpOperations = v.pipe(v.string(), v.regex(/^\d{1,6}$/, "must be a whole number of operations (0 turns warm-up off)"), v.transform(Number));
+
+/** KV_WARMUP: how many operations the JIT warm-up runs (warmup.ts); absent: the default. */
+export function warmUpFromEnv(text: string | undefined, fallback: number): { ok: true; operations: number } | { ok: false; error: string } {
+  if (text === undefined || text.trim() === "") return { ok: true, operations: fallback };
+  const result = v.safeParse(WarmUpOperations, text.trim());
+  return result.success ? { ok: true, operations: result.output } : { ok: false, error: `KV_WARMUP: ${result.issues[0]!.message}` };
+}

@@ -2,10 +2,11 @@
 // clock and the timer; everything it hears goes through decode() and Replica.receive().
 import { randomInt } from "node:crypto";
 import { parseReplicaArgs } from "./cli-args.ts";
-import { configFromEnv } from "./config-env.ts";
+import { configFromEnv, warmUpFromEnv } from "./config-env.ts";
 import { connectSeqpacket } from "./net/libc.ts";
 import { PacketSocket } from "./net/packet-socket.ts";
 import { Replica } from "./replica/replica.ts";
+import { DEFAULT_WARM_UP, warmUp } from "./replica/warmup.ts";
 import { debugLogger } from "./util/debug.ts";
 import { seededRandom } from "./util/prng.ts";
 import { encode } from "./wire/encode.ts";
@@ -24,6 +25,11 @@ async function main(): Promise<void> {
   const tuned = configFromEnv(process.env.KV_RAFT);
   if (!tuned.ok) {
     process.stderr.write(`3700kvstore: ${tuned.error}\n`);
+    process.exit(2);
+  }
+  const warmUpSize = warmUpFromEnv(process.env.KV_WARMUP, DEFAULT_WARM_UP.operations);
+  if (!warmUpSize.ok) {
+    process.stderr.write(`3700kvstore: ${warmUpSize.error}\n`);
     process.exit(2);
   }
   const log = debugLogger(debug, id);
@@ -90,6 +96,14 @@ async function main(): Promise<void> {
     onClose: () => process.exit(0),
   });
   flush();
+
+  // Connected and idle until the first election timer: compile the hot paths now.
+  if (warmUpSize.operations > 0) {
+    const started = performance.now();
+    const answered = await warmUp({ ...DEFAULT_WARM_UP, operations: warmUpSize.operations });
+    Bun.gc(true);
+    log?.(`warm-up: ${answered} operations in ${(performance.now() - started).toFixed(0)} ms`);
+  }
 }
 
 await main();

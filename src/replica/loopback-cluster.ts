@@ -3,12 +3,12 @@
 // advances. No loss, no delay, no reordering: it measures the replicas, not the network.
 // With `wire`, every message is encoded to bytes by the sender and decoded by the
 // receiver, as the binary does, so the codec's share of the cost shows.
-import { Replica } from "../src/replica/replica.ts";
-import type { NodeId, RaftMessage } from "../src/raft/types.ts";
-import { seededRandom } from "../src/util/prng.ts";
-import { encode } from "../src/wire/encode.ts";
-import { BROADCAST, type ClientReply, type ClientRequest, type OutboundMessage } from "../src/wire/messages.ts";
-import { decode } from "../src/wire/schema.ts";
+import { Replica } from "./replica.ts";
+import type { NodeId, RaftMessage } from "../raft/types.ts";
+import { seededRandom } from "../util/prng.ts";
+import { encode } from "../wire/encode.ts";
+import { BROADCAST, type ClientReply, type ClientRequest, type OutboundMessage } from "../wire/messages.ts";
+import { decode } from "../wire/schema.ts";
 
 type Packet = RaftMessage | ClientRequest | ClientReply;
 
@@ -24,7 +24,7 @@ function isReply(message: Packet): message is ClientReply {
 
 const textEncoder = new TextEncoder();
 
-export interface VirtualClusterOptions {
+export interface LoopbackClusterOptions {
   readonly size: number;
   readonly seed: number;
   readonly wire: boolean;
@@ -32,7 +32,7 @@ export interface VirtualClusterOptions {
   readonly onReply: (reply: ClientReply) => void;
 }
 
-export class VirtualCluster {
+export class LoopbackCluster {
   readonly ids: readonly NodeId[];
   readonly replicas: readonly Replica[];
   private readonly byId = new Map<NodeId, Replica>();
@@ -45,7 +45,7 @@ export class VirtualCluster {
   /** Packets that failed to decode (wire mode): must stay 0. */
   undecodable = 0;
 
-  constructor(options: VirtualClusterOptions) {
+  constructor(options: LoopbackClusterOptions) {
     this.wire = options.wire;
     this.onReply = options.onReply;
     this.ids = Array.from({ length: options.size }, (_, i) => i.toString(16).toUpperCase().padStart(4, "0"));
