@@ -111,7 +111,7 @@ describe("relay chains", () => {
     expect(decoded.ok && decoded.message).toMatchObject({ relay: { leader: "0000", match: 5 }, prevIndex: 4 });
     const head = decode(encode({ ...append, relay: undefined, relayTo: "0003" }, "0000"));
     expect(head.ok && head.message).toMatchObject({ relayTo: "0003" });
-    const reply: AppendReply = { type: "appended", src: "0002", dst: "0000", term: 3, success: true, match: 5, hintIndex: 0, hintTerm: 0, sentAt: 12.5, commit: 4, relay: { peer: "0001", match: 5 } };
+    const reply: AppendReply = { type: "appended", src: "0002", dst: "0000", term: 3, success: true, match: 5, hintIndex: 0, hintTerm: 0, sentAt: 12.5, relay: { peer: "0001", match: 5 } };
     const decodedReply = decode(encode(reply, "0000"));
     expect(decodedReply.ok && decodedReply.message).toMatchObject({ relay: { peer: "0001", match: 5 } });
     // A malformed relay is refused at the boundary.

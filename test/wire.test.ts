@@ -18,11 +18,11 @@ const peerMessages: RaftMessage[] = [
     term: 3,
     prevIndex: 4,
     prevTerm: 2,
-    entries: [{ term: 3 }, { term: 3, key: 'k"\\ü', value: "v\n", client: "0015", mid: "MID1" }, { term: 3, key: "k2", value: "v2", client: "0016", mid: "MID2", by: "0002" }],
+    entries: [{ term: 3 }, { term: 3, key: 'k"\\ü', value: "v\n", client: "0015", mid: "MID1" }],
     commit: 4,
     sentAt: 1234.5,
   },
-  { type: "appended", src: "0003", dst: "0001", term: 3, success: false, match: 0, hintIndex: 3, hintTerm: 2, sentAt: 1234.5, commit: 2 },
+  { type: "appended", src: "0003", dst: "0001", term: 3, success: false, match: 0, hintIndex: 3, hintTerm: 2, sentAt: 1234.5 },
 ];
 
 describe("wire codec", () => {

@@ -138,7 +138,7 @@ export class Clients {
       this.history.complete(attempt.opId, now, attempt.kind === "get" ? { value: reply.value ?? "" } : {});
       client.oks++;
       if (!current) return;
-      client.leader = this.cluster.replica(reply.src)?.leader ?? reply.src;
+      client.leader = reply.src;
       client.misses = 0;
       client.current = undefined;
       this.cluster.at(now + this.random() * this.scenario.thinkMax, () => this.begin(client));

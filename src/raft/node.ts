@@ -94,8 +94,6 @@ export class RaftNode {
   private readonly dueScratch: NodeId[] = [];
   private readonly partnerScratch: NodeId[] = [];
   private readonly pairedScratch = new Set<NodeId>();
-  /** As leader: the highest index sent to anyone yet (entries above it are still unsent). */
-  private sentHighWater = 0;
 
   constructor(options: RaftNodeOptions) {
     this.id = options.id;
@@ -145,19 +143,6 @@ export class RaftNode {
 
   lastHeardFrom(peer: NodeId): number {
     return this.lastHeard.get(peer) ?? Number.NEGATIVE_INFINITY;
-  }
-
-  /** As leader: the commit index `peer` last reported (it has answered its puts up to there). */
-  commitOf(peer: NodeId): number {
-    return this.progress.get(peer)?.commit ?? 0;
-  }
-
-  /** As leader: tells `peer` the commit index now, wanting no reply, unless it knows it. */
-  remindCommit(peer: NodeId, now: number): void {
-    const progress = this._role === "leader" ? this.progress.get(peer) : undefined;
-    // One with entries still to receive learns the commit index with them.
-    if (progress === undefined || progress.commit >= this._commitIndex || progress.probing || progress.next <= this.log.lastIndex) return;
-    this.sendAppend(peer, progress, now, true);
   }
 
   /** The match index the leader holds for `peer` (for tests and invariants). */
@@ -334,13 +319,6 @@ export class RaftNode {
     if (request.commit > this._commitIndex) {
       this.commitTo(Math.min(request.commit, lastNew));
     }
-    // The end of a relay chain: the leader, the relayer and we now hold these entries. If
-    // that is a majority and the last is of the leader's term, they are committed (§5.4.2),
-    // and we are the first to know: commit, so that the puts named for us are answered now.
-    const last = request.entries[request.entries.length - 1];
-    if (request.relay !== undefined && last !== undefined && last.term === request.term && 3 >= majority(this.clusterSize)) {
-      this.commitTo(lastNew);
-    }
     if (request.quiet) return;
     const next = request.relayTo;
     if (request.relay === undefined && next !== undefined && next !== leader && next !== this.id && this.peers.includes(next)) {
@@ -364,7 +342,7 @@ export class RaftNode {
   }
 
   private replyAppend(request: AppendRequest, leader: NodeId, success: boolean, match: number, hintIndex: number, hintTerm: number): void {
-    const base = { type: "appended", src: this.id, dst: leader, term: this._term, success, match, hintIndex, hintTerm, sentAt: request.sentAt, commit: this._commitIndex } as const;
+    const base = { type: "appended", src: this.id, dst: leader, term: this._term, success, match, hintIndex, hintTerm, sentAt: request.sentAt } as const;
     // Answering for a follower that relayed to us: the leader credits it too.
     this.host.send(request.relay === undefined ? base : { ...base, relay: { peer: request.src, match: request.relay.match } });
   }
@@ -379,7 +357,6 @@ export class RaftNode {
     const progress = this.progress.get(reply.src);
     if (!progress) return;
     progress.heard(now);
-    if (reply.commit > progress.commit) progress.commit = reply.commit;
     if (reply.sentAt > progress.ackedSentAt) progress.ackedSentAt = reply.sentAt;
     if (reply.success) {
       if (reply.match > progress.match) {
@@ -527,21 +504,6 @@ export class RaftNode {
   private sendAppend(peer: NodeId, progress: Progress, now: number, quiet = false, relayTo?: NodeId): void {
     const prevIndex = progress.next - 1;
     const entries = progress.next <= this.log.lastIndex ? this.log.slice(progress.next, this.config.maxAppendBytes, this.host.entrySize) : [];
-    const lastSent = prevIndex + entries.length;
-    if (lastSent > this.sentHighWater) {
-      // Puts sent for the first time along a chain are answered by its last follower, which
-      // knows they are committed one hop before we do (Replica.apply).
-      if (relayTo !== undefined) {
-        for (let index = Math.max(this.sentHighWater, prevIndex) + 1; index <= lastSent; index++) {
-          const entry = entries[index - prevIndex - 1]!;
-          if (entry.term === this._term && entry.mid !== undefined && entry.by === undefined) {
-            entry.by = relayTo;
-            entry.json = undefined; // encoded again, with the new field
-          }
-        }
-      }
-      this.sentHighWater = lastSent;
-    }
     const append = {
       type: "append",
       quiet,
@@ -673,7 +635,6 @@ export class RaftNode {
     this._role = "leader";
     this._leader = this.id;
     this._leaderCommitFloor = this._commitIndex;
-    this.sentHighWater = this.log.lastIndex;
     this.progress.clear();
     for (const peer of this.peers) this.progress.set(peer, new Progress(this.log.lastIndex + 1, now));
     // A no-op of our own term: committing it tells us everything committed before us.

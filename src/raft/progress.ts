@@ -16,8 +16,6 @@ export class Progress {
   ackedSentAt = Number.NEGATIVE_INFINITY;
   /** Retransmissions since the follower last answered: each one waits twice as long. */
   retransmits = 0;
-  /** The follower's commit index, as it last told us (it answered its puts up to here). */
-  commit = 0;
 
   constructor(next: number, now: number) {
     this.next = next;

@@ -14,12 +14,6 @@ export interface LogEntry {
   readonly value?: string;
   readonly client?: string;
   readonly mid?: string;
-  /**
-   * The follower that answers the client, when the leader first sent the put along a
-   * relay chain ending there: that follower learns of the commit first (see Replica).
-   * Set once by the leader before the entry is first sent; absent: the leader answers.
-   */
-  by?: NodeId;
   /** The entry's wire encoding, filled in once by the encoder and reused for every send. */
   json?: string;
 }
@@ -78,8 +72,6 @@ export interface AppendReply extends PeerBase {
   readonly hintIndex: number;
   readonly hintTerm: number;
   readonly sentAt: number;
-  /** The follower's commit index: it has answered the puts it was named for up to here. */
-  readonly commit: number;
   /** The follower that relayed the append to us, credited as if it had answered itself. */
   readonly relay?: { readonly peer: NodeId; readonly match: number };
 }

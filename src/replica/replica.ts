@@ -9,7 +9,6 @@ import { entrySize } from "../wire/encode.ts";
 import { BROADCAST, isClientRequest, type ClientRequest, type InboundMessage, type OutboundMessage } from "../wire/messages.ts";
 import { BoundedSet } from "../util/bounded-set.ts";
 import { ClientRequests, REMEMBERED_MIDS } from "./client-requests.ts";
-import { DelegatedPuts } from "./delegated-puts.ts";
 
 export interface ReplicaOptions {
   id: NodeId;
@@ -48,18 +47,6 @@ export class Replica {
   private readonly redirectedAt = new Map<string, number>();
   /** How recently we must have heard from the leader to send clients to it. */
   private readonly leaderFreshness: number;
-  /** As leader: committed puts a relay chain's last follower answers (delegated-puts.ts). */
-  private readonly delegated: DelegatedPuts;
-  /**
-   * As leader: the log index of the latest put of each key not yet known answered. A get
-   * of that key waits for it: once committed it may be answered by its chain's last
-   * follower before we know, and until its client has the ok, the simulator's client
-   * must not be shown the value (it checks gets against its acknowledged puts).
-   */
-  private readonly unsettledWrites = new Map<string, number>();
-  /** The time of the input being handled (apply() is called from inside the core). */
-  private clock: number;
-  private restoring = false;
 
   constructor(options: ReplicaOptions) {
     this.id = options.id;
@@ -70,8 +57,6 @@ export class Replica {
     // clients to followers that know no more than we do); in a minority partition no
     // leader will come, and the guess sends the client across.
     this.holdLimit = config.electionTimeoutMax;
-    this.clock = options.now;
-    this.delegated = new DelegatedPuts(config.electionTimeoutMin);
     this.maxEntryBytes = config.maxAppendBytes;
     this.leaderFreshness = Math.min(config.electionTimeoutMin, 2.5 * config.heartbeatInterval);
     this.raft = new RaftNode({
@@ -87,10 +72,7 @@ export class Replica {
         entrySize,
       },
     });
-    // Entries applied again after a restart were answered before it (or never will be).
-    this.restoring = true;
     this.raft.applyCommitted();
-    this.restoring = false;
   }
 
   get leader(): NodeId | undefined {
@@ -111,7 +93,6 @@ export class Replica {
 
   receive(message: InboundMessage, now: number): void {
     if (message.dst !== this.id && message.dst !== BROADCAST) return;
-    this.clock = now;
     if (isClientRequest(message)) {
       if (!this.requests.admit(message.MID)) {
         this.debug?.(`ignoring repeated MID ${message.MID}`);
@@ -125,7 +106,6 @@ export class Replica {
   }
 
   tick(now: number): void {
-    this.clock = now;
     this.raft.tick(now);
     this.settle(now);
   }
@@ -134,7 +114,6 @@ export class Replica {
   nextDeadline(): number {
     let next = this.raft.nextDeadline();
     for (const held of this.requests.held) next = Math.min(next, held.receivedAt + this.holdLimit);
-    if (this.delegated.size > 0) next = Math.min(next, this.delegated.nextDeadline(this.raft));
     return next;
   }
 
@@ -155,7 +134,6 @@ export class Replica {
         return;
       }
       const index = raft.propose(entry, now);
-      if (index > raft.commitIndex) this.unsettledWrites.set(request.key, index);
       // propose() may commit at once (a cluster of one): then it is answered already.
       if (!this.answered.has(request.MID)) this.requests.puts.set(index, { request, index, term: entry.term });
       return;
@@ -184,26 +162,13 @@ export class Replica {
     const raft = this.raft;
     const requests = this.requests;
     if (this.debug) this.logTransitions();
-    if (raft.role !== "leader") {
-      this.unsettledWrites.clear();
-      this.delegated.clear();
-    } else if (this.delegated.size > 0) {
-      this.delegated.settle(raft, now, (put, orphan) => {
-        // An orphan's follower has been silent too long (dead?): better a rare second ok
-        // than none.
-        if (orphan) this.reply({ type: "ok", src: this.id, dst: put.client, MID: put.mid });
-        if (this.unsettledWrites.get(put.key) === put.index) this.unsettledWrites.delete(put.key);
-      });
-    }
+    if (this.debug) this.logTransitions();
 
     if (requests.reads.length > 0) {
       if (raft.role === "leader") {
         if (raft.canReadLocally(now)) {
-          const waiting = requests.reads.filter((read) => this.unsettledWrites.has(read.key));
-          for (const read of requests.reads) {
-            if (!this.unsettledWrites.has(read.key)) this.reply({ type: "ok", src: this.id, dst: read.src, MID: read.MID, value: this.kv.get(read.key) });
-          }
-          requests.reads = waiting;
+          for (const read of requests.reads) this.reply({ type: "ok", src: this.id, dst: read.src, MID: read.MID, value: this.kv.get(read.key) });
+          requests.reads = [];
         }
       } else {
         // Deposed: the reads go back to waiting for a leader.
@@ -280,33 +245,14 @@ export class Replica {
   /**
    * Applies a committed entry. The leader that applies a put answers its client, whoever
    * received it: the receiver may be dead. Entries the leader knew committed when it took
-   * over were answered by its predecessor and are not answered again. A put the leader
-   * first sent along a relay chain is answered by the chain's last follower, which learns
-   * of the commit one hop before the leader (delegated-puts.ts covers its death).
+   * over were answered by its predecessor and are not answered again.
    */
   private apply(index: number, entry: LogEntry): void {
     this.kv.apply(entry);
     const raft = this.raft;
-    let settled = true;
-    if (entry.mid !== undefined && entry.client !== undefined) {
-      const ok = { type: "ok", src: this.id, dst: entry.client, MID: entry.mid } as const;
-      if (raft.role === "leader") {
-        if (index > raft.leaderCommitFloor) {
-          // Sent first along a chain in our term: its last follower answers (it knew first),
-          // and until we know it has, reads of the key wait (unsettledWrites).
-          if (entry.by !== undefined && entry.by !== this.id && entry.term === raft.term && entry.key !== undefined) {
-            this.delegated.add(index, entry.key, entry.client, entry.mid, entry.by, this.clock);
-            settled = false;
-          } else {
-            this.reply(ok);
-          }
-        }
-      } else if (entry.by === this.id && entry.term === raft.term && !this.restoring) {
-        // We are that follower, and still in the term of the leader that named us.
-        this.reply(ok);
-      }
+    if (raft.role === "leader" && index > raft.leaderCommitFloor && entry.mid !== undefined && entry.client !== undefined) {
+      this.reply({ type: "ok", src: this.id, dst: entry.client, MID: entry.mid });
     }
-    if (settled && entry.key !== undefined && this.unsettledWrites.get(entry.key) === index) this.unsettledWrites.delete(entry.key);
     const put = this.requests.puts.get(index);
     if (put !== undefined && put.term === entry.term) this.requests.puts.delete(index);
   }

@@ -11,12 +11,9 @@ const Text = v.string();
 
 const header = { src: Id, dst: Id, leader: v.optional(Id) };
 
-/**
- * An entry on the wire: [term] for a no-op, [term, key, value, client, MID] for a put, and
- * [..., by] for a put a relay-chain follower answers.
- */
+/** An entry on the wire: [term] for a no-op, [term, key, value, client, MID] for a put. */
 // Puts first: they are nearly every entry, and a failed union branch is costly in valibot.
-const Entry = v.union([v.strictTuple([Count, Text, Text, Id, Text]), v.strictTuple([Count, Text, Text, Id, Text, Id]), v.strictTuple([Count])]);
+const Entry = v.union([v.strictTuple([Count, Text, Text, Id, Text]), v.strictTuple([Count])]);
 
 const Inbound = v.variant("type", [
   v.object({ ...header, type: v.literal("get"), MID: Text, key: Text }),
@@ -45,7 +42,6 @@ const Inbound = v.variant("type", [
     hintIndex: Count,
     hintTerm: Count,
     sentAt: v.number(),
-    commit: Count,
     relay: v.optional(v.object({ peer: Id, match: Count })),
   }),
 ]);
@@ -82,9 +78,7 @@ function decodeWith(packet: Uint8Array | string, fast: boolean): DecodeResult {
   }
   const message = result.output;
   if (message.type !== "append") return { ok: true, message };
-  const entries: LogEntry[] = message.entries.map((e) =>
-    e.length === 1 ? { term: e[0] } : e.length === 5 ? { term: e[0], key: e[1], value: e[2], client: e[3], mid: e[4] } : { term: e[0], key: e[1], value: e[2], client: e[3], mid: e[4], by: e[5] },
-  );
+  const entries: LogEntry[] = message.entries.map((e) => (e.length === 1 ? { term: e[0] } : { term: e[0], key: e[1], value: e[2], client: e[3], mid: e[4] }));
   return { ok: true, message: { ...message, entries } };
 }
 
