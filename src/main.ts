@@ -15,23 +15,20 @@ import { decode } from "./wire/schema.ts";
 const CONNECT_ATTEMPTS = 200;
 const CONNECT_RETRY_MS = 10;
 
+/** Bad arguments or environment: say why and stop before connecting. */
+function refuse(error: string): never {
+  process.stderr.write(`3700kvstore: ${error}\n`);
+  process.exit(2);
+}
+
 async function main(): Promise<void> {
   const parsed = parseReplicaArgs(process.argv.slice(2), process.env);
-  if (!parsed.ok) {
-    process.stderr.write(`3700kvstore: ${parsed.error}\n`);
-    process.exit(2);
-  }
+  if (!parsed.ok) refuse(parsed.error);
   const { id, peers, debug } = parsed.args;
   const tuned = configFromEnv(process.env.KV_RAFT);
-  if (!tuned.ok) {
-    process.stderr.write(`3700kvstore: ${tuned.error}\n`);
-    process.exit(2);
-  }
+  if (!tuned.ok) refuse(tuned.error);
   const warmUpSize = warmUpFromEnv(process.env.KV_WARMUP, DEFAULT_WARM_UP.operations);
-  if (!warmUpSize.ok) {
-    process.stderr.write(`3700kvstore: ${warmUpSize.error}\n`);
-    process.exit(2);
-  }
+  if (!warmUpSize.ok) refuse(warmUpSize.error);
   const log = debugLogger(debug, id);
   process.on("SIGTERM", () => process.exit(0));
   process.on("SIGINT", () => process.exit(0));

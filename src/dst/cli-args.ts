@@ -1,5 +1,5 @@
 // The dst command line, parsed and validated apart from running it (so tests can check it).
-import { parseArgs } from "node:util";
+import { parseOptions, UsageError } from "../util/usage.ts";
 import { isMixName, type MixName } from "./scenario.ts";
 
 export const USAGE = `usage: bun run dst (--seed N [--trace] | --seeds COUNT|A-B | --fuzz COUNT) [options]
@@ -11,7 +11,7 @@ export const USAGE = `usage: bun run dst (--seed N [--trace] | --seeds COUNT|A-B
   --strict-replies  count a successor leader's second ok for a put as a violation
   -h, --help        this text`;
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export type Command =
   | { kind: "help" }
@@ -30,26 +30,21 @@ function integer(name: string, text: string, min: number, max: number): number {
 }
 
 export function parseDstArgs(argv: string[]): Command {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        seed: { type: "string" },
-        seeds: { type: "string" },
-        fuzz: { type: "string" },
-        trace: { type: "boolean", default: false },
-        mix: { type: "string" },
-        size: { type: "string" },
-        "strict-replies": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseOptions({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      seed: { type: "string" },
+      seeds: { type: "string" },
+      fuzz: { type: "string" },
+      trace: { type: "boolean", default: false },
+      mix: { type: "string" },
+      size: { type: "string" },
+      "strict-replies": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
   if (values.help) return { kind: "help" };
   const modes = [values.seed, values.seeds, values.fuzz].filter((x) => x !== undefined).length;
   if (modes !== 1) throw new UsageError("give exactly one of --seed, --seeds, --fuzz");

@@ -28,8 +28,6 @@ const VOTE_RETRY_MS = 60;
  * 30% only 34% (spares commit sooner: advanced-3's put p50 went from 5.2 to 1.9 ms).
  */
 const CHAIN_SUCCESS_FLOOR = 0.5;
-/** For sendToEach(): every follower directly, no relay chains. */
-const NO_RELAY = Symbol("no relay");
 
 /** What the core asks of whoever runs it. */
 export interface RaftHost {
@@ -353,23 +351,19 @@ export class RaftNode {
       return;
     }
     if (this._role !== "leader" || reply.term !== this._term) return;
-    if (reply.relay !== undefined) this.creditRelay(reply.relay.peer, reply.relay.match, reply.sentAt, now);
+    // A follower that relayed our append to the one answering: credited with the answer
+    // it did not send itself.
+    const relayer = reply.relay === undefined ? undefined : this.progress.get(reply.relay.peer);
+    if (relayer !== undefined) this.matched(relayer, reply.relay!.match, reply.sentAt, now);
     const progress = this.progress.get(reply.src);
     if (!progress) return;
-    progress.heard(now);
-    if (reply.sentAt > progress.ackedSentAt) progress.ackedSentAt = reply.sentAt;
     if (reply.success) {
-      if (reply.match > progress.match) {
-        progress.match = reply.match;
-        this.loss.recordSuccess();
-      }
-      if (progress.next <= progress.match) progress.next = progress.match + 1;
-      progress.probing = false;
-      this.advanceCommit(now);
+      this.matched(progress, reply.match, reply.sentAt, now);
       // Entries that waited for this answer go now, to whichever followers are best placed.
       if (progress.next <= this.log.lastIndex) this.replicate(now);
       return;
     }
+    progress.heard(now, reply.sentAt);
     // Fast backtracking: skip the follower's whole conflicting term in one step.
     let next = reply.hintIndex;
     if (reply.hintTerm > 0) {
@@ -381,15 +375,9 @@ export class RaftNode {
     this.sendAppend(reply.src, progress, now);
   }
 
-  /**
-   * A follower relayed our append (sent at `sentAt`) after its log matched up to `match`:
-   * the answer it did not send, delivered by the follower it relayed to.
-   */
-  private creditRelay(peer: NodeId, match: number, sentAt: number, now: number): void {
-    const progress = this.progress.get(peer);
-    if (!progress) return;
-    progress.heard(now);
-    if (sentAt > progress.ackedSentAt) progress.ackedSentAt = sentAt;
+  /** A follower's log matched ours up to `match` when it got our append sent at `sentAt`. */
+  private matched(progress: Progress, match: number, sentAt: number, now: number): void {
+    progress.heard(now, sentAt);
     if (match > progress.match) {
       progress.match = match;
       this.loss.recordSuccess();
@@ -428,16 +416,17 @@ export class RaftNode {
     }
     // Under heavy loss a chain (all of its hops must get through) commits on the first
     // try less often than separate sends to spare followers: then send directly.
-    this.sendToEach(chosen, now, needed > quorum ? NO_RELAY : []);
+    this.sendToEach(chosen, now, [], needed === quorum);
   }
 
   /**
    * Sends each of `peers` its next append, two at a time along a relay chain when both
    * would get the same append and both answered the last one (a follower that did not
    * is sent to directly, so a dead or cut-off one never stalls its partner). An odd one
-   * out may take a `partners` peer along, whose heartbeat is due soon anyway.
+   * out may take a `partners` peer along, whose heartbeat is due soon anyway. Without
+   * `relay`, every follower is sent to directly.
    */
-  private sendToEach(peers: readonly NodeId[], now: number, partners: readonly NodeId[] | typeof NO_RELAY = []): void {
+  private sendToEach(peers: readonly NodeId[], now: number, partners: readonly NodeId[] = [], relay = true): void {
     const paired = this.pairedScratch;
     paired.clear();
     for (let i = 0; i < peers.length; i++) {
@@ -445,7 +434,7 @@ export class RaftNode {
       if (paired.has(peer)) continue;
       const progress = this.progress.get(peer)!;
       let partner: NodeId | undefined;
-      if (partners !== NO_RELAY && this.relayable(progress)) {
+      if (relay && this.relayable(progress)) {
         for (let j = i + 1; j < peers.length + partners.length && partner === undefined; j++) {
           const other = j < peers.length ? peers[j]! : partners[j - peers.length]!;
           if (paired.has(other)) continue;

@@ -22,10 +22,14 @@ export class Progress {
     this.lastHeardAt = now;
   }
 
-  /** The follower answered: it is reachable, so a loss is retried quickly again. */
-  heard(now: number): void {
+  /**
+   * The follower answered our append sent at `sentAt`: it is reachable (a loss is retried
+   * quickly again), and it acknowledged that send (the lease).
+   */
+  heard(now: number, sentAt: number): void {
     this.lastHeardAt = now;
     this.retransmits = 0;
+    if (sentAt > this.ackedSentAt) this.ackedSentAt = sentAt;
   }
 
   /** Unacknowledged entries are re-sent from just after the match point. */

@@ -162,7 +162,6 @@ export class Replica {
     const raft = this.raft;
     const requests = this.requests;
     if (this.debug) this.logTransitions();
-    if (this.debug) this.logTransitions();
 
     if (requests.reads.length > 0) {
       if (raft.role === "leader") {

@@ -72,19 +72,19 @@ export class WarmUp {
  * Nothing of it is kept afterwards: the cluster is garbage once this returns.
  */
 export function warmUp(options: WarmUpOptions = DEFAULT_WARM_UP, clock: () => number = () => performance.now()): Promise<number> {
-  let started = Number.NaN;
-  let warm: WarmUp | undefined;
   return new Promise((resolve) => {
-    const slice = () => {
-      const sliceStart = clock();
-      if (Number.isNaN(started)) started = sliceStart;
-      warm ??= new WarmUp(options.operations);
-      let more: boolean;
-      do more = warm.step();
-      while (more && clock() - sliceStart < options.sliceMs);
-      if (more && clock() - started < options.budgetMs) setTimeout(slice, 0);
-      else resolve(warm.completed);
-    };
-    setTimeout(slice, options.delayMs);
+    setTimeout(() => {
+      const started = clock();
+      const warm = new WarmUp(options.operations);
+      const slice = () => {
+        const sliceStart = clock();
+        let more: boolean;
+        do more = warm.step();
+        while (more && clock() - sliceStart < options.sliceMs);
+        if (more && clock() - started < options.budgetMs) setTimeout(slice, 0);
+        else resolve(warm.completed);
+      };
+      slice();
+    }, options.delayMs);
   });
 }

@@ -1,7 +1,7 @@
 // `bun run sim <scenario> [options]`: one run of one scenario, printed the classic way.
 // Exit code: 0 correct, 1 correctness failed, 2 bad usage or scenario.
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { parseOptions, UsageError } from "../util/usage.ts";
 import { installExitHandlers } from "./cleanup.ts";
 import { formatReport } from "./report.ts";
 import { resolveReplica } from "./replica-path.ts";
@@ -25,7 +25,6 @@ export interface CliOptions {
   quiet: boolean;
 }
 
-export class UsageError extends Error {}
 
 function number(name: string, text: string | undefined, integer: boolean, min: number): number | undefined {
   if (text === undefined) return undefined;
@@ -37,24 +36,18 @@ function number(name: string, text: string | undefined, integer: boolean, min: n
 }
 
 export function parseCli(argv: string[]): CliOptions | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        replica: { type: "string" },
-        seed: { type: "string" },
-        lifetime: { type: "string" },
-        json: { type: "string" },
-        quiet: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseOptions({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      replica: { type: "string" },
+      seed: { type: "string" },
+      lifetime: { type: "string" },
+      json: { type: "string" },
+      quiet: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
   if (values.help) return "help";
   if (positionals.length !== 1) throw new UsageError(`expected exactly one scenario, got ${positionals.length}`);
   return {

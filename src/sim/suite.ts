@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { parseOptions, UsageError } from "../util/usage.ts";
 import type { Subprocess } from "bun";
 import { installExitHandlers, processAlive, registerCleanup, removeDir } from "./cleanup.ts";
 import { Progress, formatDuration, type JobView } from "./progress.ts";
@@ -125,7 +125,7 @@ async function main(): Promise<number> {
   let values;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({
+    ({ values, positionals } = parseOptions({
       args: process.argv.slice(2),
       allowPositionals: true,
       options: {
@@ -139,7 +139,8 @@ async function main(): Promise<number> {
       },
     }));
   } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n${USAGE}`);
     return 2;
   }
   if (values.help) {
