@@ -72,8 +72,13 @@ describe("relay chains", () => {
     a.tick(now);
     const resent = net.take(() => true) as AppendRequest[];
     expect(resent.filter((m) => silent.has(m.dst)).map((m) => m.relayTo)).toEqual([undefined, undefined]);
-    // New entries now go by way of the two that are still answering.
+    // The stalled entry also went on to the two that are still answering, and commits.
+    const rerouted = resent.filter((m) => !silent.has(m.dst));
+    expect(rerouted).toHaveLength(1);
+    net.node(rerouted[0]!.dst).step(rerouted[0]!, now);
     net.deliver(now, (m) => !silent.has(m.src) && !silent.has(m.dst));
+    expect(a.commitIndex).toBe(a.log.lastIndex);
+    // New entries now go by way of those two.
     a.propose({ term: a.term, key: "k", value: "2" }, now + 1);
     const next = net.take(() => true) as AppendRequest[];
     expect(next.length).toBeGreaterThan(0);
@@ -81,6 +86,57 @@ describe("relay chains", () => {
       if (silent.has(message.dst)) expect(message.relayTo).toBeUndefined();
       if (message.relayTo !== undefined) expect(silent.has(message.relayTo)).toBe(false);
     }
+  });
+
+  test("steady puts take turns among the followers: no one waits for a heartbeat", () => {
+    const net = electedCluster();
+    const a = net.node("A");
+    const heardAt = new Map<string, number>();
+    let now = 6000;
+    // Puts 100 ms apart (as in the official scenarios), each delivered before the next.
+    for (let i = 0; i < 40; i++, now += 100) {
+      const index = a.propose({ term: a.term, key: "k", value: String(i) }, now);
+      net.deliver(now, (m) => {
+        if (m.type === "append") heardAt.set(m.dst, now);
+        return true;
+      });
+      expect(a.commitIndex, `put ${i}`).toBe(index);
+      // Every follower heard from the leader (directly or by relay) at one of the last two puts.
+      if (i >= 2) for (const id of IDS.slice(1)) expect(now - (heardAt.get(id) ?? -Infinity), `${id} at put ${i}`).toBeLessThanOrEqual(100);
+    }
+    // ... so a tick between puts never found a heartbeat due.
+    a.tick(now - 50);
+    expect(net.take(() => true)).toEqual([]);
+  });
+
+  test("a chain serves two followers at different points: it starts from the one further behind", () => {
+    const net = electedCluster();
+    const a = net.node("A");
+    // E is gone: three followers take turns in pairs, so pairs mix one ahead and one behind.
+    const alive = (m: RaftMessage) => m.dst !== "E" && m.src !== "E";
+    let now = 6000;
+    let mixed = 0;
+    for (let i = 0; i < 12; i++, now += 100) {
+      const index = a.propose({ term: a.term, key: "k", value: String(i) }, now);
+      const heads = net.take(() => true) as AppendRequest[];
+      for (const head of heads) {
+        if (head.relayTo === undefined || head.dst === "E" || head.relayTo === "E") continue;
+        // The append starts after the match point of whichever of the two is further behind.
+        expect(head.prevIndex, `put ${i}`).toBe(Math.min(a.matchOf(head.dst), a.matchOf(head.relayTo)));
+        if (a.matchOf(head.dst) !== a.matchOf(head.relayTo)) mixed++;
+      }
+      for (const head of heads) if (alive(head)) net.node(head.dst).step(head, now);
+      net.deliver(now, alive);
+      // Whatever went by way of E is lost: the leader's retransmissions commit it.
+      for (let t = now; a.commitIndex < index && t < now + 100; ) {
+        t = Math.max(t + 0.01, a.nextDeadline());
+        a.tick(t);
+        net.deliver(t, alive);
+      }
+      expect(a.commitIndex, `put ${i}`).toBe(index);
+    }
+    expect(mixed).toBeGreaterThan(3);
+    for (const id of ["B", "C", "D"]) expect(net.node(id).log.lastIndex, id).toBeGreaterThanOrEqual(a.log.lastIndex - 1);
   });
 
   test("a relayed append from a deposed leader is refused back to that leader, not the relayer", () => {

@@ -28,6 +28,8 @@ const VOTE_RETRY_MS = 60;
  * 30% only 34% (spares commit sooner: advanced-3's put p50 went from 5.2 to 1.9 ms).
  */
 const CHAIN_SUCCESS_FLOOR = 0.5;
+/** A follower further behind than this catches up with heartbeats before it takes puts. */
+const CATCH_UP_LAG = 64;
 
 /** What the core asks of whoever runs it. */
 export interface RaftHost {
@@ -160,6 +162,7 @@ export class RaftNode {
       const partners = this.partnerScratch;
       due.length = 0;
       partners.length = 0;
+      let stalled = false;
       for (const peer of this.peers) {
         const progress = this.progress.get(peer)!;
         if (now >= this.resendAt(progress)) {
@@ -169,6 +172,7 @@ export class RaftNode {
             if (progress.next - 1 > progress.match) {
               this.loss.recordFailure();
               progress.retransmits++;
+              if (progress.retransmits >= 2) stalled = true;
             }
             progress.rewind();
           }
@@ -179,6 +183,9 @@ export class RaftNode {
         }
       }
       if (due.length > 0) this.sendToEach(due, now, partners);
+      // A follower silent twice in a row is likely gone: uncommitted entries go on to the
+      // next healthy followers too, instead of waiting for the silent one's return.
+      if (stalled && this._commitIndex < this.log.lastIndex) this.replicate(now);
     } else if (now >= this.electionDeadline) {
       this.startPreVote(now);
     } else if (now >= this.voteRetryAt()) {
@@ -421,7 +428,7 @@ export class RaftNode {
 
   /**
    * Sends each of `peers` its next append, two at a time along a relay chain when both
-   * would get the same append and both answered the last one (a follower that did not
+   * are in step and both answered the last one (a follower that did not
    * is sent to directly, so a dead or cut-off one never stalls its partner). An odd one
    * out may take a `partners` peer along, whose heartbeat is due soon anyway. Without
    * `relay`, every follower is sent to directly.
@@ -438,8 +445,7 @@ export class RaftNode {
         for (let j = i + 1; j < peers.length + partners.length && partner === undefined; j++) {
           const other = j < peers.length ? peers[j]! : partners[j - peers.length]!;
           if (paired.has(other)) continue;
-          const otherProgress = this.progress.get(other)!;
-          if (otherProgress.next === progress.next && this.relayable(otherProgress)) partner = other;
+          if (this.relayable(this.progress.get(other)!)) partner = other;
         }
       }
       if (partner !== undefined) paired.add(partner);
@@ -474,12 +480,15 @@ export class RaftNode {
 
   /**
    * Higher is better: not suspect (a send to it timed out since it last answered), then
-   * caught up, then most recently heard from.
+   * not far behind, then the one sent to least recently. New entries thus take turns
+   * among the healthy followers: each one hears from us every few puts, so while puts
+   * flow no follower needs a heartbeat of its own (and none falls behind by more than a
+   * few entries, which ride along in the next append it gets).
    */
   private responsiveness(peer: NodeId): number {
     const progress = this.progress.get(peer)!;
     const behind = this.log.lastIndex - progress.match;
-    return (progress.probing ? -1e15 : 0) + (progress.retransmits > 0 ? -1e14 : 0) - behind * 1e9 + progress.lastHeardAt;
+    return (progress.probing ? -4e15 : 0) + (progress.retransmits > 0 ? -2e15 : 0) + (behind > CATCH_UP_LAG ? -1e15 : 0) - progress.lastSentAt;
   }
 
   /** Tells followers holding the new commit point about it, without wanting a reply. */
@@ -489,10 +498,15 @@ export class RaftNode {
     }
   }
 
-  /** Sends `peer` its next append; with `relayTo`, that follower gets it by way of `peer`. */
+  /**
+   * Sends `peer` its next append; with `relayTo`, that follower gets it by way of `peer`.
+   * A chain starts from whichever of the two is further behind: entries the other one
+   * holds already merge as no-ops, so one append serves both.
+   */
   private sendAppend(peer: NodeId, progress: Progress, now: number, quiet = false, relayTo?: NodeId): void {
-    const prevIndex = progress.next - 1;
-    const entries = progress.next <= this.log.lastIndex ? this.log.slice(progress.next, this.config.maxAppendBytes, this.host.entrySize) : [];
+    const second = relayTo === undefined ? undefined : this.progress.get(relayTo)!;
+    const prevIndex = (second === undefined ? progress.next : Math.min(progress.next, second.next)) - 1;
+    const entries = prevIndex < this.log.lastIndex ? this.log.slice(prevIndex + 1, this.config.maxAppendBytes, this.host.entrySize) : [];
     const append = {
       type: "append",
       quiet,
@@ -509,8 +523,7 @@ export class RaftNode {
     // A quiet announcement asks for nothing back, so it does not delay the next heartbeat.
     if (!quiet) progress.lastSentAt = now;
     if (!progress.probing) progress.next = prevIndex + entries.length + 1;
-    if (relayTo !== undefined) {
-      const second = this.progress.get(relayTo)!;
+    if (second !== undefined) {
       second.lastSentAt = now;
       second.next = progress.next;
     }
