@@ -49,6 +49,10 @@ describe("relay chains", () => {
     const answer = third[0] as AppendReply;
     expect(answer).toMatchObject({ type: "appended", dst: "A", success: true, match: index, relay: { peer: head.dst, match: index } });
 
+    // The one that answers knows the entry is on three of five replicas: committed.
+    expect(net.node(relayed.dst).commitIndex).toBe(index);
+    expect(net.node(head.dst).commitIndex).toBeLessThan(index);
+
     a.step(answer, 6000.3);
     expect(a.commitIndex).toBe(index);
     expect(a.matchOf(head.dst)).toBe(index);
@@ -137,6 +141,28 @@ describe("relay chains", () => {
     }
     expect(mixed).toBeGreaterThan(3);
     for (const id of ["B", "C", "D"]) expect(net.node(id).log.lastIndex, id).toBeGreaterThanOrEqual(a.log.lastIndex - 1);
+  });
+
+  test("a successor learns from its voters what the old leader answered, and does not answer it again", () => {
+    const net = electedCluster();
+    const a = net.node("A");
+    const index = a.propose({ term: a.term, key: "k", value: "v" }, 6000);
+    const [head] = net.take(() => true) as AppendRequest[];
+    net.node(head!.dst).step(head!, 6000);
+    const [relayed] = net.take(() => true) as AppendRequest[];
+    net.node(relayed!.dst).step(relayed!, 6000);
+    a.step(net.take(() => true)[0]!, 6000); // A commits (and would answer its client) ...
+    expect(a.commitIndex).toBe(index);
+    // ... and dies before telling the first follower, which then wins the election.
+    const successor = net.node(head!.dst);
+    expect(successor.commitIndex).toBeLessThan(index);
+    const alive = (m: RaftMessage) => m.src !== "A" && m.dst !== "A";
+    for (let now = 6100; successor.role !== "leader" && now < 12000; now += 50) {
+      successor.tick(now);
+      net.deliver(now, alive);
+    }
+    expect(successor.role).toBe("leader");
+    expect(successor.leaderCommitFloor).toBe(index);
   });
 
   test("a relayed append from a deposed leader is refused back to that leader, not the relayer", () => {

@@ -37,7 +37,7 @@ function one(command: Extract<Command, { kind: "one" }>): number {
   if (!command.trace) console.log(describeScenario(result.scenario));
   console.log(
     `${result.ops} ops (${result.oks} ok), ${result.events} events, ${result.elections} terms with a leader, ` +
-      `${result.successorDuplicates} successor duplicates, ${result.virtualMs.toFixed(0)} virtual ms in ${(performance.now() - started).toFixed(0)} ms`,
+      `${result.successorDuplicates} successor duplicates, ${result.abandoned} abandoned, ${result.virtualMs.toFixed(0)} virtual ms in ${(performance.now() - started).toFixed(0)} ms`,
   );
   if (result.undecided !== undefined) console.log(`checker undecided: ${result.undecided}`);
   for (const violation of result.violations) console.log(`VIOLATION ${violation}`);
@@ -62,7 +62,7 @@ function soakCommand(command: Extract<Command, { kind: "soak" }>): number {
   const seconds = summary.ms / 1000;
   console.log(
     `${summary.seeds} seeds in ${seconds.toFixed(1)} s: ${(summary.seeds / seconds).toFixed(1)} seeds/s, ` +
-      `${summary.ops} client ops, ${summary.events} events, ${summary.elections} terms with a leader, ${summary.successorDuplicates} successor duplicates`,
+      `${summary.ops} client ops, ${summary.events} events, ${summary.elections} terms with a leader, ${summary.successorDuplicates} successor duplicates, ${summary.abandoned} requests abandoned unanswered`,
   );
   console.log(`by size: ${[...summary.bySize].sort((a, b) => a[0] - b[0]).map(([k, n]) => `${k}:${n}`).join(" ")}; by mix: ${[...summary.byMix].map(([k, n]) => `${k}:${n}`).join(" ")}`);
   if (summary.undecided.length > 0) console.log(`checker undecided (budget) on ${summary.undecided.length} seeds: ${summary.undecided.slice(0, 20).join(" ")}`);

@@ -47,6 +47,8 @@ export class Clients {
    * like the course simulator's `duplicates`, not a violation unless `strictReplies`.
    */
   successorDuplicates = 0;
+  /** Attempts given up after `clientTimeout` without any reply (outcome unknown). */
+  abandoned = 0;
   strictReplies = false;
 
   constructor(
@@ -110,6 +112,7 @@ export class Clients {
     cluster.at(cluster.now + this.scenario.clientTimeout, () => {
       if (client.current !== mid) return;
       this.log?.(`${cluster.now.toFixed(1)} client ${client.id} gives up on ${mid}`);
+      this.abandoned++;
       this.history.fail(opId);
       client.leader = undefined;
       client.current = undefined;

@@ -271,7 +271,7 @@ export function describe(message: OutboundMessage): string {
     case "vote":
       return `${head} t${message.term}${message.pre ? " pre" : ""} last=${message.lastIndex}/${message.lastTerm}`;
     case "voted":
-      return `${head} t${message.term}${message.pre ? " pre" : ""} ${message.granted ? "granted" : "refused"}`;
+      return `${head} t${message.term}${message.pre ? " pre" : ""} ${message.granted ? "granted" : "refused"} commit=${message.commit}`;
     case "ok":
       return `${head} ${message.MID}${message.value !== undefined ? ` value=${message.value}` : ""}`;
     case "redirect":

@@ -32,6 +32,8 @@ export interface RunResult {
   virtualMs: number;
   /** Second oks for a put from a successor leader (see clients.ts); allowed by design. */
   successorDuplicates: number;
+  /** Requests that got no reply within the client timeout. */
+  abandoned: number;
   /** Terms that had a leader. */
   elections: number;
 }
@@ -113,5 +115,6 @@ export function runSeed(seed: number, options: RunOptions = {}): RunResult {
     virtualMs: cluster.now,
     elections: invariants.elections,
     successorDuplicates: clients.successorDuplicates,
+    abandoned: clients.abandoned,
   };
 }

@@ -9,6 +9,7 @@ export interface SoakSummary {
   events: number;
   elections: number;
   successorDuplicates: number;
+  abandoned: number;
   bySize: Map<number, number>;
   byMix: Map<string, number>;
   ms: number;
@@ -23,6 +24,7 @@ export function soak(seeds: Iterable<number>, options: RunOptions = {}, onResult
     events: 0,
     elections: 0,
     successorDuplicates: 0,
+    abandoned: 0,
     bySize: new Map(),
     byMix: new Map(),
     ms: 0,
@@ -35,6 +37,7 @@ export function soak(seeds: Iterable<number>, options: RunOptions = {}, onResult
     summary.events += result.events;
     summary.elections += result.elections;
     summary.successorDuplicates += result.successorDuplicates;
+    summary.abandoned += result.abandoned;
     summary.bySize.set(result.scenario.size, (summary.bySize.get(result.scenario.size) ?? 0) + 1);
     summary.byMix.set(result.scenario.mix, (summary.byMix.get(result.scenario.mix) ?? 0) + 1);
     if (result.violations.length > 0) summary.failures.push({ seed, violations: result.violations, reproduce: reproduceCommand(seed) });

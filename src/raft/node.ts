@@ -75,6 +75,8 @@ export class RaftNode {
   private _commitIndex = 0;
   private _lastApplied = 0;
   private _leaderCommitFloor = 0;
+  /** The highest commit index a voter has told us of: those entries were answered already. */
+  private peerCommit = 0;
   private electionDeadline: number;
   /** When we last heard from a leader of our term; votes are refused for a while after. */
   private leaderContactAt: number;
@@ -261,7 +263,7 @@ export class RaftNode {
     const upToDate = this.log.isUpToDate(request.lastIndex, request.lastTerm);
     if (request.pre) {
       const granted = request.term > this._term && upToDate;
-      this.host.send({ type: "voted", src: this.id, dst: request.src, term: granted ? request.term : this._term, pre: true, granted });
+      this.host.send({ type: "voted", src: this.id, dst: request.src, term: granted ? request.term : this._term, pre: true, granted, commit: this._commitIndex });
       return;
     }
     if (request.term > this._term) this.becomeFollower(request.term, undefined, now);
@@ -270,10 +272,11 @@ export class RaftNode {
       this._votedFor = request.src;
       this.resetElectionTimer(now);
     }
-    this.host.send({ type: "voted", src: this.id, dst: request.src, term: this._term, pre: false, granted });
+    this.host.send({ type: "voted", src: this.id, dst: request.src, term: this._term, pre: false, granted, commit: this._commitIndex });
   }
 
   private onVoteReply(reply: VoteReply, now: number): void {
+    if (reply.commit > this.peerCommit) this.peerCommit = reply.commit;
     if (reply.pre) {
       if (this._role !== "precandidate") return;
       this.voteAnswered.add(reply.src);
@@ -321,9 +324,8 @@ export class RaftNode {
       return;
     }
     const lastNew = this.log.merge(prevIndex, request.entries);
-    if (request.commit > this._commitIndex) {
-      this.commitTo(Math.min(request.commit, lastNew));
-    }
+    const known = Math.max(Math.min(request.commit, lastNew), this.replicatedOnMajority(request, lastNew));
+    if (known > this._commitIndex) this.commitTo(known);
     if (request.quiet) return;
     const next = request.relayTo;
     if (request.relay === undefined && next !== undefined && next !== leader && next !== this.id && this.peers.includes(next)) {
@@ -344,6 +346,21 @@ export class RaftNode {
       return;
     }
     this.replyAppend(request, leader, true, lastNew, 0, 0);
+  }
+
+  /**
+   * How far this append proves a commit by itself. The leader holds every entry it sends;
+   * we now hold them up to `lastNew`; a relaying follower held them up to `relay.match`.
+   * Entries of the leader's term held by a majority are committed (Raft §5.4.2), whoever
+   * counts the copies: at the end of a five-replica chain, the follower that answers knows
+   * the new entry is committed without waiting for the leader's next message. A successor
+   * elected from the chain then knows the leader answered it (and does not answer again).
+   */
+  private replicatedOnMajority(request: AppendRequest, lastNew: number): number {
+    const holders = request.relay === undefined ? 2 : 3;
+    if (holders < majority(this.clusterSize)) return 0;
+    const held = request.relay === undefined ? lastNew : Math.min(lastNew, request.relay.match);
+    return held > 0 && this.log.termAt(held) === request.term ? held : 0;
   }
 
   private replyAppend(request: AppendRequest, leader: NodeId, success: boolean, match: number, hintIndex: number, hintTerm: number): void {
@@ -636,7 +653,9 @@ export class RaftNode {
   private becomeLeader(now: number): void {
     this._role = "leader";
     this._leader = this.id;
-    this._leaderCommitFloor = this._commitIndex;
+    // Our voters may know of commits we do not (the last one before the old leader fell):
+    // their leaders answered those, so we must not answer them again.
+    this._leaderCommitFloor = Math.max(this._commitIndex, Math.min(this.peerCommit, this.log.lastIndex));
     this.progress.clear();
     for (const peer of this.peers) this.progress.set(peer, new Progress(this.log.lastIndex + 1, now));
     // A no-op of our own term: committing it tells us everything committed before us.

@@ -36,6 +36,8 @@ export interface VoteReply extends PeerBase {
   readonly type: "voted";
   readonly pre: boolean;
   readonly granted: boolean;
+  /** The voter's commit index: what a new leader need not answer again (node.ts). */
+  readonly commit: number;
 }
 
 /**
