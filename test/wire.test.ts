@@ -6,6 +6,7 @@ import { RaftLog } from "../src/raft/log.ts";
 import { DEFAULT_CONFIG, type RaftMessage } from "../src/raft/types.ts";
 import { encode, entrySize } from "../src/wire/encode.ts";
 import { decode } from "../src/wire/schema.ts";
+import { checkFastPathAgrees } from "../bench/decode-agree.ts";
 
 const peerMessages: RaftMessage[] = [
   { type: "vote", src: "0001", dst: "0002", term: 3, pre: true, lastIndex: 9, lastTerm: 2 },
@@ -64,5 +65,12 @@ describe("wire codec", () => {
       packets++;
     }
     expect(packets).toBeGreaterThan(1);
+  });
+});
+
+describe("decode fast paths", () => {
+  test("accept, reject and produce exactly what the valibot schema does", () => {
+    // Throws with the first disagreeing packet; thousands of mutated client and peer packets.
+    expect(checkFastPathAgrees()).toBeGreaterThan(5000);
   });
 });

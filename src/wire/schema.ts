@@ -3,6 +3,7 @@
 import * as v from "valibot";
 import type { LogEntry } from "../raft/types.ts";
 import type { InboundMessage } from "./messages.ts";
+import { peerMessage } from "./peer-fast-path.ts";
 
 const Id = v.pipe(v.string(), v.maxLength(64));
 // Bounded so that arithmetic on terms and indexes stays exact.
@@ -67,8 +68,8 @@ function decodeWith(packet: Uint8Array | string, fast: boolean): DecodeResult {
     return { ok: false, reason: `not JSON: ${(error as Error).message}` };
   }
   if (fast) {
-    const request = clientRequest(parsed);
-    if (request !== undefined) return { ok: true, message: request };
+    const message = clientRequest(parsed) ?? peerMessage(parsed);
+    if (message !== undefined) return { ok: true, message };
   }
   const result = v.safeParse(Inbound, parsed);
   if (!result.success) {
