@@ -165,6 +165,28 @@ describe("relay chains", () => {
     expect(successor.leaderCommitFloor).toBe(index);
   });
 
+  test("a relayer elected without the chain's end still takes the put it relayed as answered", () => {
+    const net = electedCluster();
+    const a = net.node("A");
+    const index = a.propose({ term: a.term, key: "k", value: "v" }, 6000);
+    const [head] = net.take(() => true) as AppendRequest[];
+    net.node(head!.dst).step(head!, 6000);
+    const [relayed] = net.take(() => true) as AppendRequest[];
+    net.node(relayed!.dst).step(relayed!, 6000);
+    a.step(net.take(() => true)[0]!, 6000);
+    expect(a.commitIndex).toBe(index);
+    // A and the chain's end are cut off together; the relayer wins among the other three.
+    const cut = new Set(["A", relayed!.dst]);
+    const successor = net.node(head!.dst);
+    const majoritySide = (m: RaftMessage) => !cut.has(m.src) && !cut.has(m.dst);
+    for (let now = 6100; successor.role !== "leader" && now < 12000; now += 50) {
+      successor.tick(now);
+      net.deliver(now, majoritySide);
+    }
+    expect(successor.role).toBe("leader");
+    expect(successor.leaderCommitFloor).toBe(index);
+  });
+
   test("a relayed append from a deposed leader is refused back to that leader, not the relayer", () => {
     const net = electedCluster();
     const a = net.node("A");

@@ -77,6 +77,9 @@ export class RaftNode {
   private _leaderCommitFloor = 0;
   /** The highest commit index a voter has told us of: those entries were answered already. */
   private peerCommit = 0;
+  /** The last entry we relayed to the end of a chain (index and term): see becomeLeader. */
+  private relayedIndex = 0;
+  private relayedTerm = 0;
   private electionDeadline: number;
   /** When we last heard from a leader of our term; votes are refused for a while after. */
   private leaderContactAt: number;
@@ -330,6 +333,10 @@ export class RaftNode {
     const next = request.relayTo;
     if (request.relay === undefined && next !== undefined && next !== leader && next !== this.id && this.peers.includes(next)) {
       // Our log matches: pass the append on; the next follower answers for both of us.
+      if (lastNew > this.relayedIndex) {
+        this.relayedIndex = lastNew;
+        this.relayedTerm = this.log.termAt(lastNew);
+      }
       this.host.send({
         type: "append",
         quiet: false,
@@ -654,8 +661,12 @@ export class RaftNode {
     this._role = "leader";
     this._leader = this.id;
     // Our voters may know of commits we do not (the last one before the old leader fell):
-    // their leaders answered those, so we must not answer them again.
-    this._leaderCommitFloor = Math.max(this._commitIndex, Math.min(this.peerCommit, this.log.lastIndex));
+    // their leaders answered those, so we must not answer them again. And an entry we
+    // relayed along a chain (still in our log as it was) almost surely reached its end,
+    // was answered to the leader, and by it to the client: the end of the chain may be
+    // cut off with the old leader and unable to tell us so.
+    const relayed = this.log.termAt(this.relayedIndex) === this.relayedTerm ? this.relayedIndex : 0;
+    this._leaderCommitFloor = Math.max(this._commitIndex, Math.min(Math.max(this.peerCommit, relayed), this.log.lastIndex));
     this.progress.clear();
     for (const peer of this.peers) this.progress.set(peer, new Progress(this.log.lastIndex + 1, now));
     // A no-op of our own term: committing it tells us everything committed before us.
