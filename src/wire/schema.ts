@@ -1,13 +1,12 @@
 // valibot schemas for every packet a replica accepts. Anything else is dropped at the
 // boundary: decode() never throws.
 import * as v from "valibot";
-import type { LogEntry } from "../raft/types.ts";
 import type { InboundMessage } from "./messages.ts";
-import { peerMessage } from "./peer-fast-path.ts";
+import { entryOf, fastDecode, MAX_COUNT } from "./fast-path.ts";
 
 const Id = v.pipe(v.string(), v.maxLength(64));
 // Bounded so that arithmetic on terms and indexes stays exact.
-const Count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER - 1));
+const Count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_COUNT));
 const Text = v.string();
 
 const header = { src: Id, dst: Id, leader: v.optional(Id) };
@@ -68,7 +67,7 @@ function decodeWith(packet: Uint8Array | string, fast: boolean): DecodeResult {
     return { ok: false, reason: `not JSON: ${(error as Error).message}` };
   }
   if (fast) {
-    const message = clientRequest(parsed) ?? peerMessage(parsed);
+    const message = fastDecode(parsed);
     if (message !== undefined) return { ok: true, message };
   }
   const result = v.safeParse(Inbound, parsed);
@@ -79,26 +78,5 @@ function decodeWith(packet: Uint8Array | string, fast: boolean): DecodeResult {
   }
   const message = result.output;
   if (message.type !== "append") return { ok: true, message };
-  const entries: LogEntry[] = message.entries.map((e) => (e.length === 1 ? { term: e[0] } : { term: e[0], key: e[1], value: e[2], client: e[3], mid: e[4] }));
-  return { ok: true, message: { ...message, entries } };
-}
-
-const isId = (value: unknown): value is string => typeof value === "string" && value.length <= 64;
-
-/**
- * Client gets and puts, most of what a replica decodes, checked by hand by the schema's
- * own rules (IDs strings of at most 64 UTF-16 units, `leader` absent or an ID, the rest
- * strings; unknown fields dropped; the schema's field order). Anything that does not
- * pass returns undefined and goes to valibot, which rejects it with its reason: what is
- * accepted, and what comes out, are exactly as before (bench/decode-agree.ts checks it).
- */
-function clientRequest(parsed: unknown): Extract<v.InferOutput<typeof Inbound>, { type: "get" | "put" }> | undefined {
-  if (typeof parsed !== "object" || parsed === null) return undefined;
-  const { type, src, dst, leader, MID, key } = parsed as Record<string, unknown>;
-  if (type !== "put" && type !== "get") return undefined;
-  if (!isId(src) || !isId(dst) || (leader !== undefined && !isId(leader)) || typeof MID !== "string" || typeof key !== "string") return undefined;
-  if (type === "get") return leader === undefined ? { src, dst, type, MID, key } : { src, dst, leader, type, MID, key };
-  const value = (parsed as Record<string, unknown>)["value"];
-  if (typeof value !== "string") return undefined;
-  return leader === undefined ? { src, dst, type, MID, key, value } : { src, dst, leader, type, MID, key, value };
+  return { ok: true, message: { ...message, entries: message.entries.map(entryOf) } };
 }
