@@ -1,6 +1,7 @@
 // Relay chains (one append, forwarded once, answered for both followers) and the
 // retransmission back-off, on hand-driven bare RaftNodes.
 import { describe, expect, test } from "bun:test";
+import type { RaftNode } from "../src/raft/node.ts";
 import type { AppendReply, AppendRequest, RaftMessage } from "../src/raft/types.ts";
 import { encode } from "../src/wire/encode.ts";
 import { decode } from "../src/wire/schema.ts";
@@ -20,6 +21,30 @@ function electedCluster(): NodeNet {
   net.deliver(5600);
   for (const id of IDS.slice(1)) expect(a.matchOf(id)).toBe(a.log.lastIndex);
   return net;
+}
+
+/** A puts one entry through a relay chain and commits it; nothing else has moved. */
+function commitThroughChain(): { net: NodeNet; a: RaftNode; index: number; head: AppendRequest; relayed: AppendRequest } {
+  const net = electedCluster();
+  const a = net.node("A");
+  const index = a.propose({ term: a.term, key: "k", value: "v" }, 6000);
+  const [head] = net.take(() => true) as AppendRequest[];
+  net.node(head!.dst).step(head!, 6000);
+  const [relayed] = net.take(() => true) as AppendRequest[];
+  net.node(relayed!.dst).step(relayed!, 6000);
+  a.step(net.take(() => true)[0]!, 6000); // A commits (and would answer its client)
+  expect(a.commitIndex).toBe(index);
+  return { net, a, index, head: head!, relayed: relayed! };
+}
+
+/** Only `id` campaigns (the others' timers are not run), over the messages `allow` lets through. */
+function electAlone(net: NodeNet, id: string, allow: (m: RaftMessage) => boolean): void {
+  const node = net.node(id);
+  for (let now = 6100; node.role !== "leader" && now < 12000; now += 50) {
+    node.tick(now);
+    net.deliver(now, allow);
+  }
+  expect(node.role).toBe("leader");
 }
 
 const describeMessage = (m: RaftMessage) => `${m.type} ${m.src}->${m.dst}`;
@@ -144,47 +169,28 @@ describe("relay chains", () => {
   });
 
   test("a successor learns from its voters what the old leader answered, and does not answer it again", () => {
-    const net = electedCluster();
-    const a = net.node("A");
-    const index = a.propose({ term: a.term, key: "k", value: "v" }, 6000);
-    const [head] = net.take(() => true) as AppendRequest[];
-    net.node(head!.dst).step(head!, 6000);
-    const [relayed] = net.take(() => true) as AppendRequest[];
-    net.node(relayed!.dst).step(relayed!, 6000);
-    a.step(net.take(() => true)[0]!, 6000); // A commits (and would answer its client) ...
-    expect(a.commitIndex).toBe(index);
-    // ... and dies before telling the first follower, which then wins the election.
-    const successor = net.node(head!.dst);
+    const { net, a, index, head, relayed } = commitThroughChain();
+    // One of the other pair got the entry directly too, in a catch-up sent before the
+    // commit (so it neither relayed it nor knows it committed) ...
+    const other = IDS.slice(1).find((id) => id !== head.dst && id !== relayed.dst)!;
+    const successor = net.node(other);
+    successor.step({ ...head, dst: other, relayTo: undefined, entries: [a.log.entry(index)], prevIndex: index - 1, prevTerm: a.log.termAt(index - 1), commit: index - 1 }, 6000);
+    net.take(() => true);
+    expect(successor.log.lastIndex).toBe(index);
     expect(successor.commitIndex).toBeLessThan(index);
-    const alive = (m: RaftMessage) => m.src !== "A" && m.dst !== "A";
-    for (let now = 6100; successor.role !== "leader" && now < 12000; now += 50) {
-      successor.tick(now);
-      net.deliver(now, alive);
-    }
-    expect(successor.role).toBe("leader");
+    // ... and wins once A is gone: only the chain's end, among its voters, knew of the commit.
+    expect(net.node(head.dst).commitIndex).toBeLessThan(index);
+    expect(net.node(relayed.dst).commitIndex).toBe(index);
+    electAlone(net, other, (m) => m.src !== "A" && m.dst !== "A");
     expect(successor.leaderCommitFloor).toBe(index);
   });
 
   test("a relayer elected without the chain's end still takes the put it relayed as answered", () => {
-    const net = electedCluster();
-    const a = net.node("A");
-    const index = a.propose({ term: a.term, key: "k", value: "v" }, 6000);
-    const [head] = net.take(() => true) as AppendRequest[];
-    net.node(head!.dst).step(head!, 6000);
-    const [relayed] = net.take(() => true) as AppendRequest[];
-    net.node(relayed!.dst).step(relayed!, 6000);
-    a.step(net.take(() => true)[0]!, 6000);
-    expect(a.commitIndex).toBe(index);
+    const { net, index, head, relayed } = commitThroughChain();
     // A and the chain's end are cut off together; the relayer wins among the other three.
-    const cut = new Set(["A", relayed!.dst]);
-    const successor = net.node(head!.dst);
-    const majoritySide = (m: RaftMessage) => !cut.has(m.src) && !cut.has(m.dst);
-    for (let now = 6100; successor.role !== "leader" && now < 12000; now += 50) {
-      successor.tick(now);
-      net.deliver(now, majoritySide);
-    }
-    expect(successor.role).toBe("leader");
-    expect(successor.leaderCommitFloor).toBe(index);
+    const cut = new Set(["A", relayed.dst]);
+    electAlone(net, head.dst, (m) => !cut.has(m.src) && !cut.has(m.dst));
+    expect(net.node(head.dst).leaderCommitFloor).toBe(index);
   });
 
   test("a relayed append from a deposed leader is refused back to that leader, not the relayer", () => {
