@@ -28,6 +28,12 @@ const VOTE_RETRY_MS = 60;
  * 30% only 34% (spares commit sooner: advanced-3's put p50 went from 5.2 to 1.9 ms).
  */
 const CHAIN_SUCCESS_FLOOR = 0.5;
+/**
+ * A silent follower's entries are retried this many times as they were sent (along its
+ * chain: a lost packet is likelier than a dead follower); after that it is taken for gone:
+ * it is sent to directly, and its uncommitted entries go on to other followers.
+ */
+const CHAIN_RETRIES = 1;
 /** A follower further behind than this catches up with heartbeats before it takes puts. */
 const CATCH_UP_LAG = 64;
 
@@ -177,7 +183,7 @@ export class RaftNode {
             if (progress.next - 1 > progress.match) {
               this.loss.recordFailure();
               progress.retransmits++;
-              if (progress.retransmits >= 2) stalled = true;
+              if (progress.retransmits > CHAIN_RETRIES) stalled = true;
             }
             progress.rewind();
           }
@@ -384,8 +390,10 @@ export class RaftNode {
     if (this._role !== "leader" || reply.term !== this._term) return;
     // A follower that relayed our append to the one answering: credited with the answer
     // it did not send itself.
-    const relayer = reply.relay === undefined ? undefined : this.progress.get(reply.relay.peer);
-    if (relayer !== undefined) this.matched(relayer, reply.relay!.match, reply.sentAt, now);
+    if (reply.relay !== undefined) {
+      const relayer = this.progress.get(reply.relay.peer);
+      if (relayer !== undefined) this.matched(relayer, reply.relay.match, reply.sentAt, now);
+    }
     const progress = this.progress.get(reply.src);
     if (!progress) return;
     if (reply.success) {
@@ -483,7 +491,7 @@ export class RaftNode {
    * follower, and a chain costs less; a second failure and it is sent to directly).
    */
   private relayable(progress: Progress): boolean {
-    return !progress.probing && progress.next - 1 === progress.match && (progress.lastHeardAt >= progress.lastSentAt || progress.retransmits === 1);
+    return !progress.probing && progress.next - 1 === progress.match && (progress.lastHeardAt >= progress.lastSentAt || (progress.retransmits > 0 && progress.retransmits <= CHAIN_RETRIES));
   }
 
   /**
@@ -660,19 +668,26 @@ export class RaftNode {
   private becomeLeader(now: number): void {
     this._role = "leader";
     this._leader = this.id;
-    // Our voters may know of commits we do not (the last one before the old leader fell):
-    // their leaders answered those, so we must not answer them again. And an entry we
-    // relayed along a chain (still in our log as it was) almost surely reached its end,
-    // was answered to the leader, and by it to the client: the end of the chain may be
-    // cut off with the old leader and unable to tell us so.
-    const relayed = this.log.termAt(this.relayedIndex) === this.relayedTerm ? this.relayedIndex : 0;
-    this._leaderCommitFloor = Math.max(this._commitIndex, Math.min(Math.max(this.peerCommit, relayed), this.log.lastIndex));
+    this._leaderCommitFloor = this.answeredBefore();
     this.progress.clear();
     for (const peer of this.peers) this.progress.set(peer, new Progress(this.log.lastIndex + 1, now));
     // A no-op of our own term: committing it tells us everything committed before us.
     this.log.append({ term: this._term });
     for (const [peer, progress] of this.progress) this.sendAppend(peer, progress, now);
     this.advanceCommit(now);
+  }
+
+  /**
+   * The entries, as we take over, that an earlier leader already answered: those we know
+   * committed; those our voters knew committed (the last one before the old leader fell,
+   * say); and the last one we relayed along a chain, if still in our log as it was (it
+   * almost surely reached the chain's end and was answered, and that end may be cut off
+   * with the old leader and unable to tell us).
+   */
+  private answeredBefore(): number {
+    const relayed = this.log.termAt(this.relayedIndex) === this.relayedTerm ? this.relayedIndex : 0;
+    const told = Math.min(Math.max(this.peerCommit, relayed), this.log.lastIndex);
+    return Math.max(this._commitIndex, told);
   }
 
   private becomeFollower(term: number, leader: NodeId | undefined, now: number): void {
