@@ -1,7 +1,8 @@
-// decode()'s fast paths (client gets and puts, and peer messages) must accept and reject exactly what the
-// valibot schema does, and produce the same message. Checked before the decode benchmark
-// on a few thousand mutations of real packets: missing, extra, mistyped and oversized
-// fields, every type, with and without a leader.
+// decode()'s fast path (client gets and puts, and every peer message) must accept and
+// reject exactly what the valibot schema does, and produce the same message. Checked
+// before the decode benchmark, and by test/wire.test.ts, on a few thousand mutations of
+// real packets: missing, extra, mistyped and oversized fields, every type, with and
+// without a leader.
 import { decode, decodeBySchema, type DecodeResult } from "../src/wire/schema.ts";
 
 const ODD_VALUES: readonly unknown[] = [null, 0, 1.5, -1, true, false, "", "x", "y".repeat(64), "z".repeat(65), "é".repeat(40), [], ["a"], {}, { a: 1 }];

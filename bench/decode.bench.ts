@@ -72,6 +72,13 @@ const FLOOR = "floor: TextDecoder + JSON.parse, no validation";
 const OURS_APPEND = "decode() append (ours: hand-checked peer fast path)";
 const BEFORE_APPEND = "decodeBySchema() append (before: valibot)";
 
+/** Registers one decoder on the packets `next` hands out. */
+function benchDecoder(name: string, next: () => Uint8Array, decoder: (packet: Uint8Array) => unknown) {
+  return bench(name, function* () {
+    yield { [0]: next, bench: (p: Uint8Array) => do_not_optimize(decoder(p)) };
+  });
+}
+
 /** Hands out 64 packets in turn, so no one packet's shape is all the JIT sees. */
 function cycle(packets: readonly Uint8Array[]): () => Uint8Array {
   if (packets.length !== 64) throw new Error("decode bench: expected 64 packets");
@@ -94,18 +101,10 @@ export function register(): void {
 
   group("decode + validate a client put (32-char key, 32-hex value, 16-char MID; bytes in)", () => {
     summary(() => {
-      bench(OURS, function* () {
-        yield { [0]: packet, bench: (p: Uint8Array) => do_not_optimize(decode(p)) };
-      }).baseline(true);
-      bench(BEFORE, function* () {
-        yield { [0]: packet, bench: (p: Uint8Array) => do_not_optimize(decodeBySchema(p)) };
-      });
-      bench(NAIVE, function* () {
-        yield { [0]: packet, bench: (p: Uint8Array) => do_not_optimize(naiveDecode(p)) };
-      });
-      bench(FLOOR, function* () {
-        yield { [0]: packet, bench: (p: Uint8Array) => do_not_optimize(JSON.parse(textDecoder.decode(p))) };
-      });
+      benchDecoder(OURS, packet, decode).baseline(true);
+      benchDecoder(BEFORE, packet, decodeBySchema);
+      benchDecoder(NAIVE, packet, naiveDecode);
+      benchDecoder(FLOOR, packet, (p) => JSON.parse(textDecoder.decode(p)));
     });
   });
   // What a follower decodes for every put: a relayed append of two entries (its pair's and
@@ -127,12 +126,8 @@ export function register(): void {
   const appendPacket = cycle(appendPackets);
   group("decode + validate a relayed append of two puts (bytes in)", () => {
     summary(() => {
-      bench(OURS_APPEND, function* () {
-        yield { [0]: appendPacket, bench: (p: Uint8Array) => do_not_optimize(decode(p)) };
-      }).baseline(true);
-      bench(BEFORE_APPEND, function* () {
-        yield { [0]: appendPacket, bench: (p: Uint8Array) => do_not_optimize(decodeBySchema(p)) };
-      });
+      benchDecoder(OURS_APPEND, appendPacket, decode).baseline(true);
+      benchDecoder(BEFORE_APPEND, appendPacket, decodeBySchema);
     });
   });
   compare({ title: "decode append, fast path vs valibot only", ours: OURS_APPEND, baseline: BEFORE_APPEND });

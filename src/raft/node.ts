@@ -370,9 +370,9 @@ export class RaftNode {
    * elected from the chain then knows the leader answered it (and does not answer again).
    */
   private replicatedOnMajority(request: AppendRequest, lastNew: number): number {
-    const holders = request.relay === undefined ? 2 : 3;
-    if (holders < majority(this.clusterSize)) return 0;
-    const held = request.relay === undefined ? lastNew : Math.min(lastNew, request.relay.match);
+    const relay = request.relay;
+    if ((relay === undefined ? 2 : 3) < majority(this.clusterSize)) return 0;
+    const held = relay === undefined ? lastNew : Math.min(lastNew, relay.match);
     return held > 0 && this.log.termAt(held) === request.term ? held : 0;
   }
 

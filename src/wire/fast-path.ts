@@ -57,6 +57,8 @@ function clientRequest(m: Fields, src: string, dst: string, leader: string | und
   const { MID, key } = m;
   if (typeof MID !== "string" || typeof key !== "string") return undefined;
   // Literals in the schema's field order, `leader` kept when present (as valibot does).
+  // Held in a variable first: returned directly, the literal with `leader` would fail the
+  // excess-property check against GetRequest/PutRequest, which do not declare it.
   if (type === "get") {
     const get = leader === undefined ? { src, dst, type, MID, key } : { src, dst, leader, type, MID, key };
     return get;
