@@ -18,14 +18,54 @@ describe("fanout", () => {
     expect(fanout(2, 4, 0.99, 0.6)).toBe(4);
   });
 
-  test("the loss estimate rises with failures and decays with successes", () => {
-    const loss = new LossEstimate(0.5);
-    loss.recordFailure();
-    expect(loss.value).toBe(0.5);
-    loss.recordFailure();
-    expect(loss.value).toBe(0.75);
-    loss.recordSuccess();
-    expect(loss.value).toBe(0.375);
+  test("the loss estimate falls with failures and recovers with successes", () => {
+    const loss = new LossEstimate(2, 1);
+    expect(loss.delivery).toBe(1);
+    loss.record(false, 2);
+    expect(loss.pathSuccess(2)).toBeCloseTo(0.5);
+    loss.record(false, 2);
+    expect(loss.pathSuccess(2)).toBeCloseTo(0.25);
+    loss.record(true, 2);
+    expect(loss.pathSuccess(2)).toBeCloseTo(0.625);
+  });
+
+  test("chains and round trips over the same network give the same per-message rate", () => {
+    // Each message arrives with probability 0.7: a round trip gets through 49% of the
+    // time, a chain 34.3%. Fed either, the estimate finds 0.7 per message.
+    for (const hops of [2, 3]) {
+      const loss = new LossEstimate(1000, 1);
+      const rate = 0.7 ** hops;
+      // A deterministic sequence with the right long-run success rate.
+      let credit = 0;
+      for (let i = 0; i < 20000; i++) {
+        credit += rate;
+        const delivered = credit >= 1;
+        if (delivered) credit -= 1;
+        loss.record(delivered, hops);
+      }
+      expect(loss.delivery).toBeCloseTo(0.7, 1);
+    }
+  });
+
+  test("a new estimate averages its first outcomes plainly", () => {
+    const loss = new LossEstimate(50, 1);
+    for (let i = 0; i < 9; i++) loss.record(i % 3 === 0, 2);
+    // 1 (the starting point) + 3 successes out of 10 outcomes.
+    expect(loss.pathSuccess(2)).toBeCloseTo(0.4);
+    // With a stronger prior, the same outcomes move it less.
+    const cautious = new LossEstimate(50, 8);
+    for (let i = 0; i < 9; i++) cautious.record(i % 3 === 0, 2);
+    expect(cautious.pathSuccess(2)).toBeCloseTo(11 / 17);
+  });
+
+  test("all lost: nothing gets through, and no NaN", () => {
+    const loss = new LossEstimate(1, 1);
+    loss.record(false, 3);
+    expect(loss.delivery).toBe(0);
+    expect(loss.pathSuccess(2)).toBe(0);
+    const slow = new LossEstimate(50);
+    for (let i = 0; i < 300; i++) slow.record(false, 3);
+    expect(slow.delivery).toBeLessThan(0.15);
   });
 });
 

@@ -14,6 +14,8 @@ export class Progress {
   lastHeardAt: number;
   /** The newest `sentAt` of ours the follower acknowledged in this term (the lease). */
   ackedSentAt = Number.NEGATIVE_INFINITY;
+  /** Messages on the path of our last send and its answer: 2 direct, 3 along a relay chain. */
+  hops = 2;
   /** Retransmissions since the follower last answered: each one waits twice as long. */
   retransmits = 0;
 

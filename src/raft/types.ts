@@ -121,7 +121,7 @@ export const DEFAULT_CONFIG: RaftConfig = {
   heartbeatInterval: 500,
   retransmitInterval: 4,
   announceCommits: false,
-  fanoutTarget: 0.3,
+  fanoutTarget: 0.5,
   leaseDuration: 1300,
   maxAppendBytes: 14000,
 };
