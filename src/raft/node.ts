@@ -597,6 +597,26 @@ export class RaftNode {
   }
 
   /** Tells followers holding the new commit point about it, without wanting a reply. */
+  /**
+   * Under heavy loss, entries go directly to followers, and no chain end learns that they
+   * committed: a successor elected right after would answer those puts again. One quiet
+   * message (no reply wanted) to the follower that answered last tells it; its vote then
+   * tells the successor ("Voters tell"). It costs one message per commit, only while
+   * chains do not pay.
+   */
+  private tellOneFollower(now: number): void {
+    let best: NodeId | undefined;
+    let heardAt = Number.NEGATIVE_INFINITY;
+    for (const [peer, progress] of this.progress) {
+      const caughtUp = progress.match >= this._commitIndex && progress.next > this.log.lastIndex;
+      if (caughtUp && progress.lastHeardAt > heardAt) {
+        best = peer;
+        heardAt = progress.lastHeardAt;
+      }
+    }
+    if (best !== undefined) this.sendAppend(best, this.progress.get(best)!, now, true);
+  }
+
   private announceCommit(now: number): void {
     for (const [peer, progress] of this.progress) {
       if (progress.match >= this._commitIndex && progress.next > this.log.lastIndex) this.sendAppend(peer, progress, now, true);
@@ -646,6 +666,7 @@ export class RaftNode {
     if (candidate > this._commitIndex && this.log.termAt(candidate) === this._term) {
       this.commitTo(candidate);
       if (this.config.announceCommits) this.announceCommit(now);
+      else if (!this.chainsPay()) this.tellOneFollower(now);
     }
   }
 
