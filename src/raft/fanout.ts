@@ -14,9 +14,8 @@
  * Both averages cover about the last `memory` outcomes: a plain average while there are
  * fewer (a new leader learns fast), then exponentially weighted. The starting point, no
  * loss, counts as `prior` outcomes, so that one unlucky chain does not count as a lossy
- * network. With a memory of 10, the
- * estimate under 30% loss swung between 52% and 88% per message, and the leader changed
- * its mind from one put to the next.
+ * network. With a memory of 10, the estimate under 30% loss swung between 52% and 88% per
+ * message, and the leader changed its mind from one put to the next.
  */
 export class LossEstimate {
   private success = 1;

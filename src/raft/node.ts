@@ -25,9 +25,9 @@ const VOTE_RETRY_MS = 60;
 /**
  * Below this first-try success rate, new entries go to spare followers directly instead
  * of along chains: at 15% packet loss 61% of chains get through (cheaper than spares), at
- * 30% only 34% (spares commit sooner). Measured on advanced-3 (30% loss), seeds 1-5, once
- * the loss estimate judged chains and round trips alike and retransmissions went direct
- * too: put p50 5.04 -> 1.48 ms, median latency 0.89-5.22 -> 0.78-1.03 ms.
+ * 30% only 34% (spares commit sooner). Once the loss estimate judged chains and round
+ * trips alike and retransmissions went direct too, advanced-3's (30% loss) median latency
+ * over seeds 1-5 went from 0.89-5.22 to 0.95-1.31 ms (full suite at cf8ce30).
  */
 const CHAIN_SUCCESS_FLOOR = 0.5;
 /**
@@ -191,8 +191,11 @@ export class RaftNode {
             if (progress.next - 1 > progress.match) {
               this.presumeLost(progress);
               if (progress.retransmits > CHAIN_RETRIES) stalled = true;
+            } else {
+              // Nothing in flight, but `next` may sit at or below the match point (a chain
+              // partner's shorter append): a heartbeat starts just after it.
+              progress.rewind();
             }
-            progress.rewind();
           } else if (this.awaitingAnswer(progress)) {
             progress.retransmits++;
           }
@@ -253,7 +256,7 @@ export class RaftNode {
     due.length = 0;
     for (const peer of this.peers) {
       const progress = this.progress.get(peer)!;
-      if (progress.lastSentAt < now && progress.lastHeardAt > progress.lastSentAt) due.push(peer);
+      if (progress.lastSentAt < now && !progress.lastSendUnanswered()) due.push(peer);
     }
     this.sendToEach(due, now);
   }
@@ -413,7 +416,8 @@ export class RaftNode {
     const progress = this.progress.get(reply.src);
     if (!progress) return;
     if (reply.success) {
-      const regained = this.reachableFollowers() < majority(this.clusterSize) - 1;
+      // Only an answer from an unreachable follower can bring a quorum back in reach.
+      const regained = progress.retransmits > UNREACHABLE_AFTER && this.reachableFollowers() < majority(this.clusterSize) - 1;
       this.matched(progress, reply.match, reply.sentAt, now);
       // Entries that waited for this answer go now, to whichever followers are best placed;
       // so do entries that waited for a quorum to be reachable again.
@@ -580,7 +584,7 @@ export class RaftNode {
    * one follower for 500 ms, and every put waited for it.
    */
   private awaitingAnswer(progress: Progress): boolean {
-    return progress.probing ? progress.lastHeardAt <= progress.lastSentAt : progress.next - 1 > progress.match;
+    return progress.probing ? progress.lastSendUnanswered() : progress.next - 1 > progress.match;
   }
 
   /**
@@ -596,7 +600,6 @@ export class RaftNode {
     return (progress.probing ? -4e15 : 0) + (progress.retransmits > 0 ? -2e15 : 0) + (behind > CATCH_UP_LAG ? -1e15 : 0) - progress.lastSentAt;
   }
 
-  /** Tells followers holding the new commit point about it, without wanting a reply. */
   /**
    * Under heavy loss, entries go directly to followers, and no chain end learns that they
    * committed: a successor elected right after would answer those puts again. One quiet
@@ -608,8 +611,7 @@ export class RaftNode {
     let best: NodeId | undefined;
     let heardAt = Number.NEGATIVE_INFINITY;
     for (const [peer, progress] of this.progress) {
-      const caughtUp = progress.match >= this._commitIndex && progress.next > this.log.lastIndex;
-      if (caughtUp && progress.lastHeardAt > heardAt) {
+      if (this.holdsAll(progress) && progress.lastHeardAt > heardAt) {
         best = peer;
         heardAt = progress.lastHeardAt;
       }
@@ -617,10 +619,17 @@ export class RaftNode {
     if (best !== undefined) this.sendAppend(best, this.progress.get(best)!, now, true);
   }
 
+  /** Tells followers holding the new commit point about it, without wanting a reply. */
   private announceCommit(now: number): void {
-    for (const [peer, progress] of this.progress) {
-      if (progress.match >= this._commitIndex && progress.next > this.log.lastIndex) this.sendAppend(peer, progress, now, true);
-    }
+    for (const [peer, progress] of this.progress) if (this.holdsAll(progress)) this.sendAppend(peer, progress, now, true);
+  }
+
+  /**
+   * Holds everything committed and has nothing left to send: a quiet append to it carries
+   * only the commit point.
+   */
+  private holdsAll(progress: Progress): boolean {
+    return progress.match >= this._commitIndex && progress.next > this.log.lastIndex;
   }
 
   /**

@@ -34,6 +34,11 @@ export class Progress {
     if (sentAt > this.ackedSentAt) this.ackedSentAt = sentAt;
   }
 
+  /** Nothing from the follower since our last send to it (at the same instant included). */
+  lastSendUnanswered(): boolean {
+    return this.lastHeardAt <= this.lastSentAt;
+  }
+
   /** Unacknowledged entries are re-sent from just after the match point. */
   rewind(): void {
     this.next = this.match + 1;
