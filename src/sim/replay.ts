@@ -1,0 +1,133 @@
+// `bun run replay [names...] --seeds LIST`: the official scenarios (or any scenario file)
+// on virtual time (virtual-run.ts), many seeds in seconds. For what the machine does not
+// decide: message counts, failures, duplicates, correctness; one seed replays exactly,
+// so a change to the protocol can be measured over hundreds of seeds without noise. The
+// binary's own latency, start-up and resources are the suite's (`bun run suite`).
+import { writeFileSync } from "node:fs";
+import { parseOptions, UsageError } from "../util/usage.ts";
+import type { RunReport } from "./report.ts";
+import { loadScenario, OFFICIAL_SCENARIOS, type Scenario } from "./scenario.ts";
+import { parseSeeds } from "./seeds.ts";
+import { metricOf } from "./summary.ts";
+import { runVirtual } from "./virtual-run.ts";
+
+const USAGE = `usage: bun run replay [scenario names or files...] [options]
+  --seeds LIST   seeds to run each scenario with: 3, 1-300, 1,4,9-11 (default 1-100)
+  --each         also print one line per run
+  --json FILE    write every run's report to FILE
+  -h, --help     this text`;
+
+export interface ReplayRow {
+  scenario: string;
+  runs: number;
+  correct: number;
+  msgsMean: number;
+  msgsMax: number;
+  /** Runs whose total_msgs is in the Bonus tier. */
+  msgsBonus: number;
+  failures: number;
+  runsWithFailures: number;
+  duplicates: number;
+  runsWithDuplicates: number;
+  /** First few reasons runs were not correct, with their seeds. */
+  incorrect: string[];
+}
+
+export function replayRow(scenario: Scenario, reports: readonly RunReport[]): ReplayRow {
+  const msgs = reports.map((r) => metricOf(r, "total_msgs"));
+  const failures = reports.map((r) => metricOf(r, "failures"));
+  const duplicates = reports.map((r) => metricOf(r, "duplicates"));
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  return {
+    scenario: scenario.name,
+    runs: reports.length,
+    correct: reports.filter((r) => r.verdict.correct).length,
+    msgsMean: reports.length > 0 ? sum(msgs) / reports.length : 0,
+    msgsMax: Math.max(0, ...msgs),
+    msgsBonus: msgs.filter((m) => m < (scenario.benchmarks.total_msgs?.[0] ?? Number.POSITIVE_INFINITY)).length,
+    failures: sum(failures),
+    runsWithFailures: failures.filter((f) => f > 0).length,
+    duplicates: sum(duplicates),
+    runsWithDuplicates: duplicates.filter((d) => d > 0).length,
+    incorrect: reports
+      .filter((r) => !r.verdict.correct)
+      .slice(0, 3)
+      .map((r) => `seed ${r.seed}: ${r.verdict.checks.filter((c) => !c.ok).map((c) => `${c.name} (${c.detail})`).join("; ")}`),
+  };
+}
+
+export function formatReplayTable(rows: readonly ReplayRow[]): string {
+  const head = ["scenario", "runs", "correct", "msgs mean", "max", "Bonus", "failures", "in runs", "dups", "in runs"];
+  const lines = rows.map((r) => [
+    r.scenario,
+    String(r.runs),
+    String(r.correct),
+    r.msgsMean.toFixed(1),
+    String(r.msgsMax),
+    `${((100 * r.msgsBonus) / Math.max(1, r.runs)).toFixed(0)}%`,
+    String(r.failures),
+    String(r.runsWithFailures),
+    String(r.duplicates),
+    String(r.runsWithDuplicates),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [fmt(head), fmt(widths.map((w) => "-".repeat(w))), ...lines.map(fmt)].join("\n");
+}
+
+function main(): number {
+  let values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseOptions({
+      args: process.argv.slice(2),
+      allowPositionals: true,
+      options: {
+        seeds: { type: "string", default: "1-100" },
+        each: { type: "boolean", default: false },
+        json: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let seeds: number[];
+  let scenarios: Scenario[];
+  try {
+    seeds = parseSeeds(values.seeds);
+    scenarios = (positionals.length > 0 ? positionals : [...OFFICIAL_SCENARIOS]).map((name) => loadScenario(name));
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
+  const started = performance.now();
+  const rows: ReplayRow[] = [];
+  const all: RunReport[] = [];
+  for (const scenario of scenarios) {
+    const reports = seeds.map((seed) => runVirtual(scenario, seed));
+    if (values.each) {
+      for (const r of reports) {
+        const m = (metric: Parameters<typeof metricOf>[1]) => metricOf(r, metric);
+        console.log(`${scenario.name} seed ${r.seed}: ${r.verdict.correct ? "correct" : "NOT CORRECT"}, ${m("total_msgs")} msgs, ${m("failures")} failures, ${m("duplicates")} duplicates`);
+      }
+    }
+    rows.push(replayRow(scenario, reports));
+    all.push(...reports);
+  }
+  console.log(formatReplayTable(rows));
+  for (const row of rows) for (const line of row.incorrect) console.log(`${row.scenario} ${line}`);
+  const runs = all.length;
+  const correct = all.filter((r) => r.verdict.correct).length;
+  console.log(`\n${runs} runs on virtual time in ${((performance.now() - started) / 1000).toFixed(1)} s; ${correct === runs ? "all correct" : `${runs - correct} not correct`}`);
+  if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ seeds, rows, runs: all }, null, 1));
+  return correct === runs ? 0 : 1;
+}
+
+if (import.meta.main) process.exit(main());
