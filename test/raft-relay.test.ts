@@ -193,6 +193,32 @@ describe("relay chains", () => {
     expect(net.node(head.dst).leaderCommitFloor).toBe(index);
   });
 
+  test("a relayer the leader then sends the same entry directly does not take it as answered", () => {
+    const net = electedCluster();
+    const a = net.node("A");
+    const index = a.propose({ term: a.term, key: "k", value: "v" }, 6000);
+    const [head] = net.take(() => true) as AppendRequest[];
+    const relayer = net.node(head!.dst);
+    // Every relayed copy is lost: the chain never gets through, and the leader retries it,
+    // then sends to each follower directly. The relayer gets that too; its answer is lost.
+    let now = 6000;
+    relayer.step(head!, now);
+    for (let i = 0; i < 10 && !net.inFlight.some((m) => m.type === "append" && m.src === "A" && m.dst === head!.dst && m.relayTo === undefined); i++) {
+      net.take(() => true);
+      now = a.nextDeadline();
+      a.tick(now);
+      for (const m of net.inFlight) if (m.type === "append" && m.dst === head!.dst && m.relayTo !== undefined) relayer.step(m, now);
+    }
+    const direct = net.take((m) => m.type === "append" && m.src === "A" && m.dst === head!.dst && m.relayTo === undefined)[0] as AppendRequest;
+    expect(direct).toBeDefined();
+    relayer.step(direct, now);
+    net.take(() => true);
+    expect(a.commitIndex).toBeLessThan(index);
+    // A is gone; the relayer wins. Nobody answered the put, so the relayer must.
+    electAlone(net, head!.dst, (m) => m.src !== "A" && m.dst !== "A");
+    expect(relayer.leaderCommitFloor).toBeLessThan(index);
+  });
+
   test("a relayed append from a deposed leader is refused back to that leader, not the relayer", () => {
     const net = electedCluster();
     const a = net.node("A");

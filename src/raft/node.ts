@@ -354,6 +354,9 @@ export class RaftNode {
     const lastNew = this.log.merge(prevIndex, request.entries);
     const known = Math.max(Math.min(request.commit, lastNew), this.replicatedOnMajority(request, lastNew));
     if (known > this._commitIndex) this.commitTo(known);
+    // The leader sends us directly what we relayed: our chain did not get through (as
+    // far as it knows), so the entry may be unanswered. A guess withdrawn, not made.
+    if (request.relay === undefined && request.relayTo === undefined && prevIndex < this.relayedIndex && lastNew >= this.relayedIndex) this.relayedIndex = 0;
     if (request.quiet) return;
     const next = request.relayTo;
     if (request.relay === undefined && next !== undefined && next !== leader && next !== this.id && this.peers.includes(next)) {
