@@ -15,7 +15,7 @@ describe("official scenarios on virtual time", () => {
     test(`${name}: every seed correct; no failures without a partition, no duplicates without events`, () => {
       const reports = SEEDS.map((seed) => runVirtual(scenario, seed));
       const row = replayRow(scenario, reports);
-      expect(row.incorrect, `${name}: ${row.incorrect.join("; ")}`).toEqual([]);
+      expect(row.notCorrect, `${name}: ${row.notCorrect.join("; ")}`).toEqual([]);
       for (const report of reports) {
         if (!partitioned) expect(metricOf(report, "failures"), `${name} seed ${report.seed}: failures`).toBe(0);
         if (scenario.events.length === 0) expect(metricOf(report, "duplicates"), `${name} seed ${report.seed}: duplicates`).toBe(0);

@@ -16,7 +16,7 @@ export class Progress {
   ackedSentAt = Number.NEGATIVE_INFINITY;
   /** Messages on the path of our last send and its answer: 2 direct, 3 along a relay chain. */
   hops = 2;
-  /** Retransmissions since the follower last answered: each one waits twice as long. */
+  /** Retransmissions since the follower last answered: each waits longer (node.ts, resendAt). */
   retransmits = 0;
 
   constructor(next: number, now: number) {

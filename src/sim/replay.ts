@@ -4,7 +4,7 @@
 // so a change to the protocol can be measured over hundreds of seeds without noise. The
 // binary's own latency, start-up and resources are the suite's (`bun run suite`).
 import { writeFileSync } from "node:fs";
-import { parseOptions, UsageError } from "../util/usage.ts";
+import { parseCommand } from "../util/usage.ts";
 import type { RunReport } from "./report.ts";
 import { loadScenario, OFFICIAL_SCENARIOS, type Scenario } from "./scenario.ts";
 import { parseSeeds } from "./seeds.ts";
@@ -30,7 +30,7 @@ export interface ReplayRow {
   duplicates: number;
   runsWithDuplicates: number;
   /** First few reasons runs were not correct, with their seeds. */
-  incorrect: string[];
+  notCorrect: string[];
 }
 
 export function replayRow(scenario: Scenario, reports: readonly RunReport[]): ReplayRow {
@@ -49,7 +49,7 @@ export function replayRow(scenario: Scenario, reports: readonly RunReport[]): Re
     runsWithFailures: failures.filter((f) => f > 0).length,
     duplicates: sum(duplicates),
     runsWithDuplicates: duplicates.filter((d) => d > 0).length,
-    incorrect: reports
+    notCorrect: reports
       .filter((r) => !r.verdict.correct)
       .slice(0, 3)
       .map((r) => `seed ${r.seed}: ${r.verdict.checks.filter((c) => !c.ok).map((c) => `${c.name} (${c.detail})`).join("; ")}`),
@@ -76,28 +76,18 @@ export function formatReplayTable(rows: readonly ReplayRow[]): string {
 }
 
 function main(): number {
-  let values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseOptions({
-      args: process.argv.slice(2),
-      allowPositionals: true,
-      options: {
-        seeds: { type: "string", default: "1-100" },
-        each: { type: "boolean", default: false },
-        json: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`${error.message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommand(USAGE, {
+    args: process.argv.slice(2),
+    allowPositionals: true,
+    options: {
+      seeds: { type: "string", default: "1-100" },
+      each: { type: "boolean", default: false },
+      json: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
   let seeds: number[];
   let scenarios: Scenario[];
   try {
@@ -122,7 +112,7 @@ function main(): number {
     all.push(...reports);
   }
   console.log(formatReplayTable(rows));
-  for (const row of rows) for (const line of row.incorrect) console.log(`${row.scenario} ${line}`);
+  for (const row of rows) for (const line of row.notCorrect) console.log(`${row.scenario} ${line}`);
   const runs = all.length;
   const correct = all.filter((r) => r.verdict.correct).length;
   console.log(`\n${runs} runs on virtual time in ${((performance.now() - started) / 1000).toFixed(1)} s; ${correct === runs ? "all correct" : `${runs - correct} not correct`}`);

@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { parseOptions, UsageError } from "../util/usage.ts";
+import { parseCommand } from "../util/usage.ts";
 import type { Subprocess } from "bun";
 import { installExitHandlers, processAlive, registerCleanup, removeDir } from "./cleanup.ts";
 import { Progress, formatDuration, type JobView } from "./progress.ts";
@@ -122,31 +122,21 @@ function positiveInt(name: string, text: string | undefined, fallback: number): 
 }
 
 async function main(): Promise<number> {
-  let values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseOptions({
-      args: process.argv.slice(2),
-      allowPositionals: true,
-      options: {
-        jobs: { type: "string" },
-        seeds: { type: "string" },
-        replica: { type: "string" },
-        lifetime: { type: "string" },
-        json: { type: "string" },
-        floor: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`${error.message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommand(USAGE, {
+    args: process.argv.slice(2),
+    allowPositionals: true,
+    options: {
+      jobs: { type: "string" },
+      seeds: { type: "string" },
+      replica: { type: "string" },
+      lifetime: { type: "string" },
+      json: { type: "string" },
+      floor: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
   let parallel: number;
   let seeds: number[] | undefined;
   let lifetime: number | undefined;

@@ -4,8 +4,7 @@
 // A 30 s scenario takes milliseconds, and a seed replays exactly: what it measures well is
 // what does not depend on the machine (messages, failures, duplicates, correctness); its
 // latencies are the model's (VIRTUAL_HOP_MS per crossing), not the binary's.
-import { EventQueue } from "../dst/event-queue.ts";
-import { Replica } from "../replica/replica.ts";
+import { VirtualCluster } from "../dst/cluster.ts";
 import type { RaftConfig } from "../raft/types.ts";
 import { seededRandom, type Random } from "../util/prng.ts";
 import { encode } from "../wire/encode.ts";
@@ -26,82 +25,41 @@ export interface VirtualRunOptions {
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
-/** One microsecond, in seconds. */
-const TIMER_GRAIN = 1e-6;
 
-type Event = { kind: "deliver"; rid: string; packet: string | Uint8Array } | { kind: "tick"; rid: string };
-
+/**
+ * The DST's VirtualCluster keeps the replicas, their timers and the event queue (times in
+ * ms); the Simulation (times in s) sees every packet they send and decides what is
+ * delivered where, as it does for processes: the cluster's own links carry nothing.
+ */
 export function runVirtual(scenario: Scenario, seed: number, options: VirtualRunOptions = {}): RunReport {
-  const events = new EventQueue<Event>();
+  const cluster = new VirtualCluster({ size: scenario.replicas, seed, config: options.config, link: () => undefined });
   const hop: Random = seededRandom(seed ^ 0x5eed);
-  const delay = () => (VIRTUAL_HOP_MS.base + hop() * VIRTUAL_HOP_MS.jitter) / 1000;
-  const replicas = new Map<string, Replica>();
-  /** Each replica's pending timer, in seconds; a tick event at another time is stale. */
-  const timerAt = new Map<string, number>();
-  let now = 0;
+  const seconds = () => cluster.now / 1000;
 
   const host: SimHost = {
     deliver(rid, packet) {
-      if (!replicas.has(rid)) return false;
-      events.push(now + delay(), { kind: "deliver", rid, packet });
-      options.trace?.(`${now.toFixed(5)} to ${rid}: ${typeof packet === "string" ? packet : textDecoder.decode(packet)}`);
+      if (cluster.isCrashed(rid)) return false;
+      options.trace?.(`${seconds().toFixed(5)} to ${rid}: ${typeof packet === "string" ? packet : textDecoder.decode(packet)}`);
+      const decoded = decode(packet);
+      if (decoded.ok) cluster.inject(rid, decoded.message, VIRTUAL_HOP_MS.base + hop() * VIRTUAL_HOP_MS.jitter);
       return true;
     },
-    kill(rid) {
-      replicas.delete(rid);
-      timerAt.delete(rid);
-    },
+    kill: (rid) => cluster.crash(rid),
   };
   const sim = new Simulation(scenario, seed, host);
-  sim.replicas.forEach((id, i) => {
-    const peers = sim.replicas.filter((other) => other !== id);
-    replicas.set(id, new Replica({ id, peers, random: seededRandom(seed * 1009 + i), now: 0, config: options.config }));
-  });
-
-  /** Sends what a replica produced, as packets, and re-arms its timer. */
-  const drain = (rid: string, replica: Replica) => {
-    for (const message of replica.takeOutbox()) {
-      const packet = encode(message, replica.leader);
-      options.trace?.(`${now.toFixed(5)} from ${rid}: ${packet}`);
-      sim.onPacket(rid, textEncoder.encode(packet), now);
-    }
-    if (!replicas.has(rid)) return; // a packet it sent may have ended the run, or it was killed
-    // A deadline already past (a tick that left work for "now") runs a grain later, not
-    // in a loop at one instant.
-    const at = Math.max(replica.nextDeadline() / 1000, now + TIMER_GRAIN);
-    if (at < (timerAt.get(rid) ?? Number.POSITIVE_INFINITY)) {
-      timerAt.set(rid, at);
-      events.push(at, { kind: "tick", rid });
-    }
+  cluster.onSend = (from, message) => {
+    const packet = encode(message, cluster.replica(from)?.leader);
+    options.trace?.(`${seconds().toFixed(5)} from ${from}: ${packet}`);
+    sim.onPacket(from, textEncoder.encode(packet), seconds());
   };
-
-  for (const [rid, replica] of replicas) drain(rid, replica);
-  const end = scenario.lifetime;
-  while (!sim.checkStop(now)) {
-    const due = sim.nextDue() ?? Number.POSITIVE_INFINITY;
-    const next = Math.min(due, events.peekTime(), end);
-    if (next >= end) {
-      now = end;
-      break;
-    }
-    now = next;
-    if (due <= events.peekTime()) {
-      sim.runDue(now);
-      continue;
-    }
-    const event = events.pop()!.item;
-    const replica = replicas.get(event.rid);
-    if (replica === undefined) continue;
-    if (event.kind === "tick") {
-      if (timerAt.get(event.rid) !== undefined && timerAt.get(event.rid)! > now) continue; // re-armed earlier or later
-      timerAt.delete(event.rid);
-      replica.tick(now * 1000);
-    } else {
-      const decoded = decode(event.packet);
-      if (decoded.ok) replica.receive(decoded.message, now * 1000);
-    }
-    drain(event.rid, replica);
-  }
-  sim.finish(now);
-  return buildReport(sim, "in-process (virtual time)", now, []);
+  // The simulator's schedule (requests, faults), each item at its time.
+  const schedule = () => {
+    const due = sim.nextDue();
+    // Run at its own time: due * 1000 / 1000 may round below due.
+    if (due !== undefined) cluster.at(due * 1000, () => (sim.runDue(Math.max(due, seconds())), schedule()));
+  };
+  schedule();
+  cluster.runUntil(scenario.lifetime * 1000, () => sim.checkStop(seconds()) !== undefined);
+  sim.finish(seconds());
+  return buildReport(sim, "in-process (virtual time)", seconds(), []);
 }

@@ -11,3 +11,23 @@ export function parseOptions<T extends ParseArgsConfig>(config: T): ReturnType<t
     throw new UsageError((error as Error).message);
   }
 }
+
+/**
+ * parseOptions for a command's main(): a usage error is printed beside `usage` and gives
+ * exit code 2, `--help` prints `usage` and gives 0; otherwise the parsed arguments.
+ */
+export function parseCommand<T extends ParseArgsConfig>(usage: string, config: T): ReturnType<typeof parseArgs<T>> | number {
+  let parsed: ReturnType<typeof parseArgs<T>>;
+  try {
+    parsed = parseOptions(config);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n${usage}`);
+    return 2;
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    console.log(usage);
+    return 0;
+  }
+  return parsed;
+}
