@@ -68,6 +68,8 @@ describe("fixture replicas through real sockets", () => {
     expect(r.stopReason).toBe("lifetime");
     for (const info of r.replicaInfo) {
       expect(info.connectedAt).not.toBeNull();
+      expect(info.startedAt).not.toBeNull();
+      expect(info.connectedAt!).toBeGreaterThan(info.startedAt!);
       expect(info.peakRssKb).toBeGreaterThan(1000);
       expect(info.cpuSeconds).not.toBeNull();
     }

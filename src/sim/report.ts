@@ -14,7 +14,9 @@ export interface LatencySummary {
 export interface ReplicaInfo {
   id: string;
   pid: number | null;
-  /** Seconds from the start until its connection was accepted; null if it never connected. */
+  /** Seconds from the run's start until its process was spawned; null if it never was. */
+  startedAt: number | null;
+  /** Seconds from the run's start until its connection was accepted; null if it never connected. */
   connectedAt: number | null;
   /** How it ended, when it ended before the run did. */
   exit: string | null;
@@ -130,6 +132,7 @@ export function formatReport(r: RunReport): string {
   for (const info of r.replicaInfo) {
     const parts = [
       info.connectedAt === null ? "never connected" : `connected at ${info.connectedAt.toFixed(3)}s`,
+      info.connectedAt !== null && info.startedAt !== null ? `${((info.connectedAt - info.startedAt) * 1000).toFixed(1)} ms after its start` : null,
       info.exit ? `ended: ${info.exit}` : null,
       info.peakRssKb !== null ? `peak RSS ${(info.peakRssKb / 1024).toFixed(1)} MB` : null,
       info.cpuSeconds !== null ? `CPU ${info.cpuSeconds.toFixed(2)}s` : null,

@@ -36,6 +36,7 @@ class Slot {
   socket: PacketSocket | undefined;
   /** Accepted but not yet wrapped by Bun: packets wait here meanwhile. */
   waiting: (string | Uint8Array)[] | undefined;
+  startedAt: number | null = null;
   connectedAt: number | null = null;
   proc: Subprocess | undefined;
   exit: string | null = null;
@@ -145,10 +146,11 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   }
 
   try {
-    for (const slot of slots.values()) slot.listener = new PacketListener(join(dir, slot.id), (fd) => onConnection(slot, fd));
+    for (const slot of slots.values()) slot.listener = new PacketListener(join(dir, slot.id), (fd) => onConnection(slot, fd), 1);
     const env = replicaEnv(dir, opts.env);
     for (const slot of slots.values()) {
       const others = sim.replicas.filter((r) => r !== slot.id);
+      slot.startedAt = now();
       const proc = Bun.spawn([replica, slot.id, ...others], {
         cwd: dir,
         detached: true,
@@ -185,6 +187,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   const info: ReplicaInfo[] = [...slots.values()].map((slot) => ({
     id: slot.id,
     pid: slot.proc?.pid ?? null,
+    startedAt: slot.startedAt,
     connectedAt: slot.connectedAt,
     exit: sim.died.has(slot.id) || sim.killed.has(slot.id) ? slot.exit : null,
     peakRssKb: slot.usage.peakRssKb,

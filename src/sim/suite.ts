@@ -14,7 +14,7 @@ import type { RunReport } from "./report.ts";
 import { loadScenario, OFFICIAL_SCENARIOS, withLifetime, type Scenario } from "./scenario.ts";
 import { parseSeeds } from "./seeds.ts";
 import { classicMedian } from "./stats.ts";
-import { aggregate, formatTable, type ScenarioRow } from "./summary.ts";
+import { aggregate, formatResources, formatTable, resourceSummary, type ResourceSummary, type ScenarioRow } from "./summary.ts";
 
 const USAGE = `usage: bun run suite [scenario names or files...] [options]
   --jobs N        runs at once (default 1; latency numbers are only honest with spare cores)
@@ -55,6 +55,7 @@ export interface SuiteReport {
   seeds: number[] | null;
   rows: ScenarioRow[];
   floor: FloorSummary | null;
+  resources: ResourceSummary;
   runs: RunReport[];
   floorRuns: RunReport[];
   errors: { label: string; error: string }[];
@@ -211,6 +212,7 @@ async function main(): Promise<number> {
     seeds: seeds ?? null,
     rows,
     floor,
+    resources: resourceSummary(ours),
     runs: ours,
     floorRuns,
     errors,
@@ -226,6 +228,7 @@ async function main(): Promise<number> {
         `ours over the floor: get ${r(floor.ratios.get)}, put ${r(floor.ratios.put)}`,
     );
   }
+  console.log(formatResources(report.resources));
   const jsonPath = resolve(values.json ?? join(REPO_ROOT, "reports", `suite-${started.toISOString().replace(/[:.]/g, "-")}.json`));
   mkdirSync(dirname(jsonPath), { recursive: true });
   writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);

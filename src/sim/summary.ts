@@ -2,7 +2,7 @@
 import { metricFromCounts } from "./verdict.ts";
 import type { RunReport } from "./report.ts";
 import { METRICS, type Metric } from "./scenario.ts";
-import { classicMedian } from "./stats.ts";
+import { classicMedian, percentile } from "./stats.ts";
 import type { Tier } from "./verdict.ts";
 
 export interface ScenarioRow {
@@ -66,6 +66,35 @@ export function aggregate(reports: readonly RunReport[]): ScenarioRow[] {
       ),
     };
   });
+}
+
+/** The issue's per-replica resource limits, over every replica of the runs given. */
+export interface ResourceSummary {
+  replicas: number;
+  /** Milliseconds from a replica's spawn to its accepted connection. */
+  connectMs: { p50: number; p90: number; max: number } | null;
+  peakRssKb: number | null;
+  cpuSeconds: number | null;
+}
+
+export function resourceSummary(reports: readonly RunReport[]): ResourceSummary {
+  const infos = reports.flatMap((r) => r.replicaInfo);
+  const connect = infos.flatMap((i) => (i.connectedAt === null || i.startedAt === null ? [] : [(i.connectedAt - i.startedAt) * 1000]));
+  const rss = infos.flatMap((i) => (i.peakRssKb === null ? [] : [i.peakRssKb]));
+  const cpu = infos.flatMap((i) => (i.cpuSeconds === null ? [] : [i.cpuSeconds]));
+  return {
+    replicas: infos.length,
+    connectMs: connect.length ? { p50: percentile(connect, 50), p90: percentile(connect, 90), max: Math.max(...connect) } : null,
+    peakRssKb: rss.length ? Math.max(...rss) : null,
+    cpuSeconds: cpu.length ? Math.max(...cpu) : null,
+  };
+}
+
+export function formatResources(r: ResourceSummary): string {
+  const connect = r.connectMs ? `start to connected p50 ${r.connectMs.p50.toFixed(1)} ms, p90 ${r.connectMs.p90.toFixed(1)} ms, max ${r.connectMs.max.toFixed(1)} ms` : "start to connected: n/a";
+  const rss = r.peakRssKb === null ? "n/a" : `${(r.peakRssKb / 1024).toFixed(1)} MB`;
+  const cpu = r.cpuSeconds === null ? "n/a" : `${r.cpuSeconds.toFixed(2)} s`;
+  return `Replicas (${r.replicas}): ${connect}; peak RSS at most ${rss}; CPU at most ${cpu}`;
 }
 
 function pad(cells: string[], widths: number[]): string {

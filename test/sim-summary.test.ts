@@ -1,0 +1,34 @@
+// The suite's resource line: start to connected is measured from each replica's own spawn.
+import { describe, expect, test } from "bun:test";
+import type { ReplicaInfo, RunReport } from "../src/sim/report.ts";
+import { formatResources, resourceSummary } from "../src/sim/summary.ts";
+
+const replica = (startedAt: number | null, connectedAt: number | null, peakRssKb: number | null, cpuSeconds: number | null): ReplicaInfo => ({
+  id: "0000",
+  pid: 1,
+  startedAt,
+  connectedAt,
+  exit: null,
+  peakRssKb,
+  cpuSeconds,
+});
+const run = (...replicaInfo: ReplicaInfo[]) => ({ replicaInfo }) as unknown as RunReport;
+
+describe("resourceSummary", () => {
+  test("connect times count from each spawn; RSS and CPU are the worst replica's", () => {
+    const summary = resourceSummary([
+      run(replica(0.0, 0.01, 40_000, 0.2), replica(0.005, 0.025, 50_000, 0.3)),
+      run(replica(0.0, 0.03, 45_000, 0.1), replica(0.1, null, null, null)),
+    ]);
+    expect(summary.replicas).toBe(4);
+    expect(summary.connectMs!.p50).toBeCloseTo(20, 6);
+    expect(summary.connectMs!.max).toBeCloseTo(30, 6);
+    expect(summary.peakRssKb).toBe(50_000);
+    expect(summary.cpuSeconds).toBe(0.3);
+    expect(formatResources(summary)).toBe("Replicas (4): start to connected p50 20.0 ms, p90 30.0 ms, max 30.0 ms; peak RSS at most 48.8 MB; CPU at most 0.30 s");
+  });
+
+  test("nothing measured reads n/a", () => {
+    expect(formatResources(resourceSummary([run(replica(null, null, null, null))]))).toBe("Replicas (1): start to connected: n/a; peak RSS at most n/a; CPU at most n/a");
+  });
+});
