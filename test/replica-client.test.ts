@@ -111,4 +111,33 @@ describe("client requests", () => {
     for (const reply of replies) expect(reply.type).toBe(Number(reply.MID.slice(1)) % 2 === 0 ? "redirect" : "ok");
     expect(cluster.replica(leader)!.unanswered).toBe(0);
   });
+
+  test("a put its successor took as answered, but nobody answered, is answered by its deposed leader", () => {
+    const cluster = new VirtualCluster({ size: 5, seed: 7, wire: true });
+    const replies = withReplies(cluster);
+    cluster.runUntil(4000);
+    const leader = cluster.leaders()[0]!.id;
+    // From the put on, nothing reaches the leader: the chain's end knows the put committed,
+    // but its answer never arrives, and the leader is deposed by check-quorum.
+    cluster.link = (from, to) => (to === leader && from !== CLIENT ? undefined : 1);
+    cluster.clientSend(put(leader, "p1", "k", "v1"));
+    cluster.runUntil(7000);
+    const successor = cluster.leaders()[0]!;
+    expect(successor.id).not.toBe(leader);
+    const index = successor.raft.log.lastIndex - 1; // the put, then the successor's no-op
+    expect(successor.raft.log.entry(index).mid).toBe("p1");
+    // The successor took it as answered by its predecessor: it does not answer it.
+    expect(successor.raft.leaderCommitFloor).toBeGreaterThanOrEqual(index);
+    expect(successor.raft.log.entry(index + 1).floor).toBe(successor.raft.leaderCommitFloor);
+    expect(replies).toEqual([]);
+    // The old leader hears of the new one, learns the put committed and that nobody
+    // answered it (the no-op's floor covers it), and answers it, once.
+    cluster.link = () => 1;
+    cluster.runUntil(10_000);
+    expect(replies).toEqual([{ type: "ok", src: leader, dst: CLIENT, MID: "p1" }]);
+    expect(cluster.replica(leader)!.unanswered).toBe(0);
+    cluster.clientSend(get(successor.id, "g1", "k"));
+    cluster.runUntil(10_100);
+    expect(replies.at(-1)).toMatchObject({ type: "ok", MID: "g1", value: "v1" });
+  });
 });

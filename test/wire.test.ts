@@ -19,7 +19,7 @@ const peerMessages: RaftMessage[] = [
     term: 3,
     prevIndex: 4,
     prevTerm: 2,
-    entries: [{ term: 3 }, { term: 3, key: 'k"\\ü', value: "v\n", client: "0015", mid: "MID1" }],
+    entries: [{ term: 3 }, { term: 3, floor: 2 }, { term: 3, key: 'k"\\ü', value: "v\n", client: "0015", mid: "MID1" }],
     commit: 4,
     sentAt: 1234.5,
   },

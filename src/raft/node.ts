@@ -789,8 +789,9 @@ export class RaftNode {
     this._leaderCommitFloor = this.answeredBefore();
     this.progress.clear();
     for (const peer of this.peers) this.progress.set(peer, new Progress(this.log.lastIndex + 1, now));
-    // A no-op of our own term: committing it tells us everything committed before us.
-    this.log.append({ term: this._term });
+    // A no-op of our own term: committing it tells us everything committed before us. It
+    // says which puts we will not answer (our floor), for a deposed leader that holds one.
+    this.log.append({ term: this._term, floor: this._leaderCommitFloor });
     for (const [peer, progress] of this.progress) this.sendAppend(peer, progress, now);
     this.advanceCommit(now);
   }

@@ -14,6 +14,12 @@ export interface LogEntry {
   readonly value?: string;
   readonly client?: string;
   readonly mid?: string;
+  /**
+   * On a leader's no-op: the last index that leader took as answered by its predecessors
+   * (RaftNode.leaderCommitFloor), so it answers no put at or below it. A deposed leader
+   * reads it to learn that nobody answered a put it never could (Replica.settle).
+   */
+  readonly floor?: number;
   /** The entry's wire encoding, filled in once by the encoder and reused for every send. */
   json?: string;
 }

@@ -183,10 +183,19 @@ export class Replica {
       const commitTerm = raft.log.termAt(commit);
       for (const [index, put] of requests.puts) {
         if (index <= commit) {
-          // Committed as ours: the leader that applied it answered. Committed as another
-          // entry: ours is gone for good, so the client may safely send it again.
-          requests.puts.delete(index);
-          if (raft.log.termAt(index) !== put.term) requests.held.push({ request: put.request, receivedAt: LOST });
+          if (raft.log.termAt(index) === put.term) {
+            // Committed as ours, but not applied by us as its leader: our successors said
+            // whether they answered it (answeredBySuccessor); undecided, it waits.
+            const answered = this.answeredBySuccessor(index, put.term);
+            if (answered === undefined) continue;
+            requests.puts.delete(index);
+            if (!answered) this.reply({ type: "ok", src: this.id, dst: put.request.src, MID: put.request.MID });
+          } else {
+            // Committed as another entry: ours is gone for good, so the client may safely
+            // send it again.
+            requests.puts.delete(index);
+            requests.held.push({ request: put.request, receivedAt: LOST });
+          }
         } else if (commitTerm > put.term) {
           // A later term's entry is committed before ours; terms never decrease along a
           // log, so no future leader can hold ours: it will never commit.
@@ -251,9 +260,32 @@ export class Replica {
     const raft = this.raft;
     if (raft.role === "leader" && index > raft.leaderCommitFloor && entry.mid !== undefined && entry.client !== undefined) {
       this.reply({ type: "ok", src: this.id, dst: entry.client, MID: entry.mid });
+      const put = this.requests.puts.get(index);
+      if (put !== undefined && put.term === entry.term) this.requests.puts.delete(index);
     }
-    const put = this.requests.puts.get(index);
-    if (put !== undefined && put.term === entry.term) this.requests.puts.delete(index);
+  }
+
+  /**
+   * Whether a later leader answered the put we appended at `index` in `term` and which
+   * committed after we lost the lead (undefined: cannot tell yet). Only a leader that
+   * applies an entry answers it, and only above its floor, which its no-op carries; the
+   * one that applied ours has its no-op between our entry and the commit point. If every
+   * later-term no-op there has a floor at or above our entry, nobody answered it (each
+   * took it as answered by us: a chain's end or relayer saw it committed, while our own
+   * answer from that end was lost or cut off), so we answer it now: late, but the client's
+   * next get of the key would otherwise read a value it was never told of.
+   */
+  private answeredBySuccessor(index: number, term: number): boolean | undefined {
+    const log = this.raft.log;
+    const commit = this.raft.commitIndex;
+    let found = false;
+    for (let i = index + 1; i <= commit; i++) {
+      const entry = log.entry(i);
+      if (entry.term <= term || entry.key !== undefined) continue;
+      if (entry.floor === undefined || entry.floor < index) return true;
+      found = true;
+    }
+    return found ? false : undefined;
   }
 
   private redirect(request: ClientRequest, leader: NodeId, now: number): void {

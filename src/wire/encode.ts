@@ -7,7 +7,9 @@ export function encodeEntry(entry: LogEntry): string {
   if (entry.json === undefined) {
     // One stringify of a tuple is about twice as fast as escaping each field on its own.
     entry.json =
-      entry.key === undefined ? `[${entry.term}]` : JSON.stringify([entry.term, entry.key, entry.value ?? "", entry.client ?? "", entry.mid ?? ""]);
+      entry.key === undefined
+        ? entry.floor === undefined ? `[${entry.term}]` : `[${entry.term},${entry.floor}]`
+        : JSON.stringify([entry.term, entry.key, entry.value ?? "", entry.client ?? "", entry.mid ?? ""]);
   }
   return entry.json;
 }

@@ -20,9 +20,10 @@ const isId = (value: unknown): value is string => typeof value === "string" && v
 const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= MAX_COUNT;
 const isRecord = (value: unknown): value is Fields => typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** An entry from its wire tuple: [term] for a no-op, [term, key, value, client, MID] for a put. */
-export function entryOf(tuple: readonly [number] | readonly [number, string, string, string, string]): LogEntry {
-  return tuple.length === 1 ? { term: tuple[0] } : { term: tuple[0], key: tuple[1], value: tuple[2], client: tuple[3], mid: tuple[4] };
+/** An entry from its wire tuple: [term] or [term, floor] for a no-op, [term, key, value, client, MID] for a put. */
+export function entryOf(tuple: readonly [number] | readonly [number, number] | readonly [number, string, string, string, string]): LogEntry {
+  if (tuple.length === 5) return { term: tuple[0], key: tuple[1], value: tuple[2], client: tuple[3], mid: tuple[4] };
+  return tuple.length === 2 ? { term: tuple[0], floor: tuple[1] } : { term: tuple[0] };
 }
 
 /** Any message the schema would accept, decoded as it would; undefined for valibot to judge. */
@@ -90,9 +91,10 @@ function append(m: Fields, head: Head): InboundMessage | undefined {
   return relayOut === undefined ? { ...out, relayTo } : { ...out, relayTo, relay: relayOut };
 }
 
-function isEntryTuple(entry: unknown): entry is [number] | [number, string, string, string, string] {
+function isEntryTuple(entry: unknown): entry is [number] | [number, number] | [number, string, string, string, string] {
   if (!Array.isArray(entry) || !isCount(entry[0])) return false;
   if (entry.length === 1) return true;
+  if (entry.length === 2) return isCount(entry[1]);
   return entry.length === 5 && typeof entry[1] === "string" && typeof entry[2] === "string" && isId(entry[3]) && typeof entry[4] === "string";
 }
 

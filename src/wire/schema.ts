@@ -11,9 +11,9 @@ const Text = v.string();
 
 const header = { src: Id, dst: Id, leader: v.optional(Id) };
 
-/** An entry on the wire: [term] for a no-op, [term, key, value, client, MID] for a put. */
+/** An entry on the wire: [term, floor] or [term] for a no-op, [term, key, value, client, MID] for a put. */
 // Puts first: they are nearly every entry, and a failed union branch is costly in valibot.
-const Entry = v.union([v.strictTuple([Count, Text, Text, Id, Text]), v.strictTuple([Count])]);
+const Entry = v.union([v.strictTuple([Count, Text, Text, Id, Text]), v.strictTuple([Count, Count]), v.strictTuple([Count])]);
 
 const Inbound = v.variant("type", [
   v.object({ ...header, type: v.literal("get"), MID: Text, key: Text }),
