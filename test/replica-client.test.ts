@@ -140,4 +140,25 @@ describe("client requests", () => {
     cluster.runUntil(10_100);
     expect(replies.at(-1)).toMatchObject({ type: "ok", MID: "g1", value: "v1" });
   });
+
+  test("a deposed leader does not answer its put late once a later put of the key committed", () => {
+    const cluster = new VirtualCluster({ size: 5, seed: 7, wire: true });
+    const replies = withReplies(cluster);
+    cluster.runUntil(4000);
+    const leader = cluster.leaders()[0]!.id;
+    cluster.link = (from, to) => (to === leader && from !== CLIENT ? undefined : 1);
+    cluster.clientSend(put(leader, "p1", "k", "v1"));
+    cluster.runUntil(7000);
+    const successor = cluster.leaders()[0]!;
+    expect(successor.id).not.toBe(leader);
+    // The client (never told of p1) writes the key again, at the new leader.
+    cluster.clientSend(put(successor.id, "p2", "k", "v2"));
+    cluster.runUntil(7100);
+    expect(replies).toEqual([{ type: "ok", src: successor.id, dst: CLIENT, MID: "p2" }]);
+    // An ok for p1 now would tell the client the key holds v1 again.
+    cluster.link = () => 1;
+    cluster.runUntil(10_000);
+    expect(replies.map((r) => r.MID)).toEqual(["p2"]);
+    expect(cluster.replica(leader)!.unanswered).toBe(0);
+  });
 });

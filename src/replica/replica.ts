@@ -6,7 +6,7 @@ import { RaftNode, type DurableState } from "../raft/node.ts";
 import { DEFAULT_CONFIG, type LogEntry, type NodeId, type RaftConfig, type RaftMessage } from "../raft/types.ts";
 import type { Random } from "../util/prng.ts";
 import { entrySize } from "../wire/encode.ts";
-import { BROADCAST, isClientRequest, type ClientRequest, type InboundMessage, type OutboundMessage } from "../wire/messages.ts";
+import { BROADCAST, isClientRequest, type ClientRequest, type InboundMessage, type OutboundMessage, type PutRequest } from "../wire/messages.ts";
 import { BoundedSet } from "../util/bounded-set.ts";
 import { ClientRequests, REMEMBERED_MIDS } from "./client-requests.ts";
 
@@ -184,12 +184,12 @@ export class Replica {
       for (const [index, put] of requests.puts) {
         if (index <= commit) {
           if (raft.log.termAt(index) === put.term) {
-            // Committed as ours, but not applied by us as its leader: our successors said
-            // whether they answered it (answeredBySuccessor); undecided, it waits.
-            const answered = this.answeredBySuccessor(index, put.term);
-            if (answered === undefined) continue;
+            // Committed as ours, but not applied by us as its leader: perhaps nobody
+            // answered it (ours to answer late); undecided, it waits.
+            const ours = this.oursToAnswerLate(index, put.term, put.request);
+            if (ours === undefined) continue;
             requests.puts.delete(index);
-            if (!answered) this.reply({ type: "ok", src: this.id, dst: put.request.src, MID: put.request.MID });
+            if (ours) this.reply({ type: "ok", src: this.id, dst: put.request.src, MID: put.request.MID });
           } else {
             // Committed as another entry: ours is gone for good, so the client may safely
             // send it again.
@@ -266,26 +266,30 @@ export class Replica {
   }
 
   /**
-   * Whether a later leader answered the put we appended at `index` in `term` and which
-   * committed after we lost the lead (undefined: cannot tell yet). Only a leader that
+   * Whether we must answer the put we appended at `index` in `term`, which committed after
+   * we lost the lead: no later leader answered it (undefined: cannot tell yet). Only a leader that
    * applies an entry answers it, and only above its floor, which its no-op carries; the
    * one that applied ours has its no-op between our entry and the commit point. If every
    * later-term no-op there has a floor at or above our entry, nobody answered it (each
    * took it as answered by us: a chain's end or relayer saw it committed, while our own
    * answer from that end was lost or cut off), so we answer it now: late, but the client's
-   * next get of the key would otherwise read a value it was never told of.
+   * next get of the key would otherwise read a value it was never told of. Unless the key
+   * no longer holds our value (a later put of it committed meanwhile): an `ok` must not
+   * tell the client of a value that is already gone.
    */
-  private answeredBySuccessor(index: number, term: number): boolean | undefined {
+  private oursToAnswerLate(index: number, term: number, put: PutRequest): boolean | undefined {
+    // Applied up to the commit point: the key's value now.
+    if (this.kv.get(put.key) !== put.value) return false;
     const log = this.raft.log;
     const commit = this.raft.commitIndex;
-    let found = false;
+    let decided = false;
     for (let i = index + 1; i <= commit; i++) {
       const entry = log.entry(i);
       if (entry.term <= term || entry.key !== undefined) continue;
-      if (entry.floor === undefined || entry.floor < index) return true;
-      found = true;
+      if (entry.floor === undefined || entry.floor < index) return false; // that leader answered it
+      decided = true;
     }
-    return found ? false : undefined;
+    return decided ? true : undefined;
   }
 
   private redirect(request: ClientRequest, leader: NodeId, now: number): void {
