@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  // Web Crypto: importing node:crypto for one number cost about 2 ms of start-up.
+  // Web Crypto: importing node:crypto for one number cost about 1 ms of start-up.
   const seed = crypto.getRandomValues(new Uint32Array(1))[0]! >>> 1;
   log?.(`seed ${seed}, peers ${peers.join(" ")}`);
   const now = () => performance.now();

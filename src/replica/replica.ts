@@ -267,8 +267,8 @@ export class Replica {
 
   /**
    * Whether we must answer the put we appended at `index` in `term`, which committed after
-   * we lost the lead: no later leader answered it (undefined: cannot tell yet). Only a leader that
-   * applies an entry answers it, and only above its floor, which its no-op carries; the
+   * we lost the lead: no later leader answered it (undefined: cannot tell yet). Only a
+   * leader that applies an entry answers it, and only above its floor, which its no-op carries; the
    * one that applied ours has its no-op between our entry and the commit point. If every
    * later-term no-op there has a floor at or above our entry, nobody answered it (each
    * took it as answered by us: a chain's end or relayer saw it committed, while our own
@@ -286,7 +286,7 @@ export class Replica {
     for (let i = index + 1; i <= commit; i++) {
       const entry = log.entry(i);
       if (entry.term <= term || entry.key !== undefined) continue;
-      if (entry.floor === undefined || entry.floor < index) return false; // that leader answered it
+      if (entry.floor === undefined || entry.floor < index) return false; // that leader may have answered it
       decided = true;
     }
     return decided ? true : undefined;
