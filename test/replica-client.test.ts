@@ -21,6 +21,24 @@ function get(dst: string, MID: string, key: string): ClientRequest {
   return { type: "get", src: CLIENT, dst, MID, key };
 }
 
+/**
+ * A leader is cut off just after it sends put p1 (k = v1): from then on nothing reaches it,
+ * so the chain's end knows the put committed but its answer never arrives, and the leader
+ * is deposed by check-quorum. Returns once the others have elected a successor.
+ */
+function leaderCutOffAfterPut() {
+  const cluster = new VirtualCluster({ size: 5, seed: 7, wire: true });
+  const replies = withReplies(cluster);
+  cluster.runUntil(4000);
+  const leader = cluster.leaders()[0]!.id;
+  cluster.link = (from, to) => (to === leader && from !== CLIENT ? undefined : 1);
+  cluster.clientSend(put(leader, "p1", "k", "v1"));
+  cluster.runUntil(7000);
+  const successor = cluster.leaders()[0]!;
+  expect(successor.id).not.toBe(leader);
+  return { cluster, replies, leader, successor };
+}
+
 describe("client requests", () => {
   test("a follower that knows the leader redirects to it", () => {
     const cluster = new VirtualCluster({ size: 5, seed: 3 });
@@ -113,17 +131,7 @@ describe("client requests", () => {
   });
 
   test("a put its successor took as answered, but nobody answered, is answered by its deposed leader", () => {
-    const cluster = new VirtualCluster({ size: 5, seed: 7, wire: true });
-    const replies = withReplies(cluster);
-    cluster.runUntil(4000);
-    const leader = cluster.leaders()[0]!.id;
-    // From the put on, nothing reaches the leader: the chain's end knows the put committed,
-    // but its answer never arrives, and the leader is deposed by check-quorum.
-    cluster.link = (from, to) => (to === leader && from !== CLIENT ? undefined : 1);
-    cluster.clientSend(put(leader, "p1", "k", "v1"));
-    cluster.runUntil(7000);
-    const successor = cluster.leaders()[0]!;
-    expect(successor.id).not.toBe(leader);
+    const { cluster, replies, leader, successor } = leaderCutOffAfterPut();
     const index = successor.raft.log.lastIndex - 1; // the put, then the successor's no-op
     expect(successor.raft.log.entry(index).mid).toBe("p1");
     // The successor took it as answered by its predecessor: it does not answer it.
@@ -142,15 +150,7 @@ describe("client requests", () => {
   });
 
   test("a deposed leader does not answer its put late once a later put of the key committed", () => {
-    const cluster = new VirtualCluster({ size: 5, seed: 7, wire: true });
-    const replies = withReplies(cluster);
-    cluster.runUntil(4000);
-    const leader = cluster.leaders()[0]!.id;
-    cluster.link = (from, to) => (to === leader && from !== CLIENT ? undefined : 1);
-    cluster.clientSend(put(leader, "p1", "k", "v1"));
-    cluster.runUntil(7000);
-    const successor = cluster.leaders()[0]!;
-    expect(successor.id).not.toBe(leader);
+    const { cluster, replies, leader, successor } = leaderCutOffAfterPut();
     // The client (never told of p1) writes the key again, at the new leader.
     cluster.clientSend(put(successor.id, "p2", "k", "v2"));
     cluster.runUntil(7100);

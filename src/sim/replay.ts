@@ -8,7 +8,7 @@ import { parseCommand } from "../util/usage.ts";
 import type { RunReport } from "./report.ts";
 import { loadScenario, OFFICIAL_SCENARIOS, type Scenario } from "./scenario.ts";
 import { parseSeeds } from "./seeds.ts";
-import { metricOf } from "./summary.ts";
+import { formatColumns, metricOf, whyNotCorrect } from "./summary.ts";
 import { runVirtual } from "./virtual-run.ts";
 
 const USAGE = `usage: bun run replay [scenario names or files...] [options]
@@ -52,7 +52,7 @@ export function replayRow(scenario: Scenario, reports: readonly RunReport[]): Re
     notCorrect: reports
       .filter((r) => !r.verdict.correct)
       .slice(0, 3)
-      .map((r) => `seed ${r.seed}: ${r.verdict.checks.filter((c) => !c.ok).map((c) => `${c.name} (${c.detail})`).join("; ")}`),
+      .map(whyNotCorrect),
   };
 }
 
@@ -70,9 +70,7 @@ export function formatReplayTable(rows: readonly ReplayRow[]): string {
     String(r.duplicates),
     String(r.runsWithDuplicates),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  return [fmt(head), fmt(widths.map((w) => "-".repeat(w))), ...lines.map(fmt)].join("\n");
+  return formatColumns(head, lines).join("\n");
 }
 
 function main(): number {

@@ -49,8 +49,7 @@ export function aggregate(reports: readonly RunReport[]): ScenarioRow[] {
         tiers[m] = worse(tiers[m], r.verdict.correct ? (t?.tier ?? "—") : "—");
       }
     }
-    const rss = runs.flatMap((r) => r.replicaInfo.flatMap((i) => (i.peakRssKb === null ? [] : [i.peakRssKb])));
-    const cpu = runs.flatMap((r) => r.replicaInfo.flatMap((i) => (i.cpuSeconds === null ? [] : [i.cpuSeconds])));
+    const { peakRssKb, cpuSeconds } = resourceSummary(runs);
     return {
       scenario,
       runs: runs.length,
@@ -59,13 +58,16 @@ export function aggregate(reports: readonly RunReport[]): ScenarioRow[] {
       tiers,
       getP50: medianOf(runs.map((r) => r.extras.latency.get.p50)),
       putP50: medianOf(runs.map((r) => r.extras.latency.put.p50)),
-      peakRssKb: rss.length ? Math.max(...rss) : null,
-      cpuSeconds: cpu.length ? Math.max(...cpu) : null,
-      failures: runs.flatMap((r) =>
-        r.verdict.correct ? [] : [`seed ${r.seed}: ${r.verdict.checks.filter((c) => !c.ok).map((c) => `${c.name} (${c.detail})`).join("; ")}`],
-      ),
+      peakRssKb,
+      cpuSeconds,
+      failures: runs.filter((r) => !r.verdict.correct).map(whyNotCorrect),
     };
   });
+}
+
+/** One line for a run that is not correct: its seed and the checks it failed. */
+export function whyNotCorrect(r: RunReport): string {
+  return `seed ${r.seed}: ${r.verdict.checks.filter((c) => !c.ok).map((c) => `${c.name} (${c.detail})`).join("; ")}`;
 }
 
 /** The issue's per-replica resource limits, over every replica of the runs given. */
@@ -97,8 +99,11 @@ export function formatResources(r: ResourceSummary): string {
   return `Replicas (${r.replicas}): ${connect}; peak RSS at most ${rss}; CPU at most ${cpu}`;
 }
 
-function pad(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+/** A text table: the first column left-aligned, the others right-aligned, a rule under the header. */
+export function formatColumns(header: readonly string[], body: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const pad = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [pad(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(pad)];
 }
 
 export function formatTable(rows: readonly ScenarioRow[]): string {
@@ -117,8 +122,7 @@ export function formatTable(rows: readonly ScenarioRow[]): string {
     `${(r.getP50 * 1000).toFixed(3)}ms`,
     `${(r.putP50 * 1000).toFixed(3)}ms`,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const lines = [pad(header, widths), widths.map((w) => "-".repeat(w)).join("  "), ...body.map((b) => pad(b, widths))];
+  const lines = formatColumns(header, body);
   const failed = rows.flatMap((r) => r.failures.map((f) => `  ${r.scenario} ${f}`));
   if (failed.length) lines.push("", "Correctness failures:", ...failed);
   return lines.join("\n");
