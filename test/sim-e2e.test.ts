@@ -4,6 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { RunReport } from "../src/sim/report.ts";
+import { parseTrace, summarizeHops } from "../src/sim/hops.ts";
 import { runScenario } from "../src/sim/run.ts";
 import { loadScenario, withLifetime } from "../src/sim/scenario.ts";
 
@@ -23,9 +24,16 @@ describe.skipIf(!haveBuild)("the replica under the simulator (8 s runs)", () => 
   test("simple-2, crash-1 and partition-1 are correct", async () => {
     const { ensureBuilt } = (await import(BUILD)) as { ensureBuilt: () => Promise<string> };
     const replica = await ensureBuilt();
+    const trace: string[] = []; // simple-2's packets, for `bun run hops`
     const reports: RunReport[] = await Promise.all(
-      SCENARIOS.map((name) => runScenario({ scenario: withLifetime(loadScenario(name), 8), replica, quiet: true })),
+      SCENARIOS.map((name, i) =>
+        runScenario({ scenario: withLifetime(loadScenario(name), 8), replica, quiet: true, trace: i === 0 ? (line) => trace.push(line) : undefined }),
+      ),
     );
+    const hops = summarizeHops(parseTrace(trace));
+    expect(hops.puts).toBeGreaterThanOrEqual(reports[0]!.stats.committedPuts);
+    expect(hops.chainPuts).toBeGreaterThan(hops.puts / 2);
+    expect(hops.putStages.total).toBeGreaterThan(0);
     for (const r of reports) {
       const failed = r.verdict.checks.filter((c) => !c.ok && c.name !== SHORT_RUN_NOISE);
       expect({ scenario: r.scenario, failed, problems: r.problems.slice(0, 5) }).toEqual({ scenario: r.scenario, failed: [], problems: [] });

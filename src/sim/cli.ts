@@ -13,6 +13,7 @@ const USAGE = `usage: bun run sim <scenario name or file> [options]
   --seed N         random seed (overrides the scenario's)
   --lifetime S     run for S seconds; requests and event times scale with it
   --json FILE      write the full report as JSON
+  --trace FILE     write every packet with its time (read it with: bun run hops FILE)
   --quiet          no replica output; print only the report
   -h, --help       this text`;
 
@@ -22,6 +23,7 @@ export interface CliOptions {
   seed: number | undefined;
   lifetime: number | undefined;
   json: string | undefined;
+  trace: string | undefined;
   quiet: boolean;
 }
 
@@ -44,6 +46,7 @@ export function parseCli(argv: string[]): CliOptions | "help" {
       seed: { type: "string" },
       lifetime: { type: "string" },
       json: { type: "string" },
+      trace: { type: "string" },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -56,6 +59,7 @@ export function parseCli(argv: string[]): CliOptions | "help" {
     seed: number("seed", values.seed, true, 0),
     lifetime: number("lifetime", values.lifetime, false, 1),
     json: values.json,
+    trace: values.trace,
     quiet: values.quiet ?? false,
   };
 }
@@ -81,7 +85,10 @@ async function main(): Promise<number> {
     return 2;
   }
   const replica = await resolveReplica(opts.replica);
-  const report = await runScenario({ scenario, replica, seed: opts.seed, quiet: opts.quiet });
+  const lines: string[] = [];
+  const trace = opts.trace === undefined ? undefined : (line: string) => lines.push(line);
+  const report = await runScenario({ scenario, replica, seed: opts.seed, quiet: opts.quiet, trace });
+  if (opts.trace !== undefined) writeFileSync(opts.trace, `${lines.join("\n")}\n`);
   console.log(formatReport(report));
   if (opts.json) writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);
   return report.verdict.correct ? 0 : 1;

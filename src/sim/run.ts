@@ -25,6 +25,11 @@ export interface RunOptions {
   quiet?: boolean;
   /** Extra environment for the replicas (the fixtures take their misbehaviour from it). */
   env?: Record<string, string>;
+  /**
+   * Every packet, as the deterministic run writes it (virtual-run.ts): "<s> to <id>: <packet>"
+   * and "<s> from <id>: <packet>", times in seconds since the start, to the microsecond.
+   */
+  trace?: (line: string) => void;
 }
 
 const STDERR_TAIL_BYTES = 4096;
@@ -65,8 +70,11 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   const start = performance.now();
   const now = () => (performance.now() - start) / 1000;
 
+  const trace = opts.trace;
+  const textDecoder = new TextDecoder();
   const host: SimHost = {
     deliver(rid, packet) {
+      trace?.(`${now().toFixed(6)} to ${rid}: ${typeof packet === "string" ? packet : textDecoder.decode(packet)}`);
       const slot = slots.get(rid)!;
       if (slot.socket) return slot.socket.send(packet);
       if (!slot.waiting) slot.listener?.acceptAll(); // connected a moment ago, not yet polled?
@@ -123,7 +131,9 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
     slot.listener = undefined;
     PacketSocket.fromFd(fd, {
       onPacket: (bytes) => {
-        sim.onPacket(slot.id, bytes, now());
+        const t = now();
+        trace?.(`${t.toFixed(6)} from ${slot.id}: ${textDecoder.decode(bytes)}`);
+        sim.onPacket(slot.id, bytes, t);
         afterInput();
       },
       onClose: () => {
