@@ -51,6 +51,11 @@ const REROUTE_AFTER = 1;
  * round trips in a row: 0.7% at 10% packet loss, 13% at 30%).
  */
 const UNREACHABLE_AFTER = 2;
+/**
+ * Consecutive unanswered sends to one follower that count as packet loss; later ones do
+ * not (it is cut off or dead, most likely).
+ */
+const LOSS_EVIDENCE_TRIES = 4;
 /** A follower further behind than this catches up with heartbeats before it takes puts. */
 const CATCH_UP_LAG = 64;
 
@@ -585,7 +590,9 @@ export class RaftNode {
 
   /** Our last append to this follower is taken as lost: it will be sent again. */
   private presumeLost(progress: Progress): void {
-    this.loss.record(false, progress.hops);
+    // A follower silent this long is more likely cut off or dead than unlucky: its
+    // silence says nothing about how often packets are lost on the links that work.
+    if (progress.retransmits <= LOSS_EVIDENCE_TRIES) this.loss.record(false, progress.hops);
     progress.retransmits++;
     progress.rewind();
   }
