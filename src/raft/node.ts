@@ -52,8 +52,9 @@ const REROUTE_AFTER = 1;
  */
 const UNREACHABLE_AFTER = 2;
 /**
- * Consecutive unanswered sends to one follower that count as packet loss; later ones do
- * not (it is cut off or dead, most likely).
+ * Unanswered sends in a row to one follower count as packet loss while it had been
+ * retried at most this often: the first five do, later ones not (it is cut off or dead,
+ * most likely).
  */
 const LOSS_EVIDENCE_TRIES = 4;
 /** A follower further behind than this catches up with heartbeats before it takes puts. */
