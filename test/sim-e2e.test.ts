@@ -4,7 +4,8 @@ import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { RunReport } from "../src/sim/report.ts";
-import { parseTrace, summarizeHops } from "../src/sim/hops.ts";
+import { summarizeHops } from "../src/sim/hops.ts";
+import { parseTrace } from "../src/sim/trace.ts";
 import { runScenario } from "../src/sim/run.ts";
 import { loadScenario, withLifetime } from "../src/sim/scenario.ts";
 

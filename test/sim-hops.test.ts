@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { formatHops, parseTrace, summarizeHops } from "../src/sim/hops.ts";
+import { formatHops, summarizeHops } from "../src/sim/hops.ts";
+import { parseTrace } from "../src/sim/trace.ts";
 import { loadScenario, withLifetime } from "../src/sim/scenario.ts";
 import { runVirtual } from "../src/sim/virtual-run.ts";
 

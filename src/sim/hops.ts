@@ -3,14 +3,8 @@
 // one crossing of the simulator: delivered to a process, until that process's answer is
 // read back. A put along a relay chain crosses five times; a get at the leader, twice.
 import { readFileSync } from "node:fs";
-
-/** One traced packet: delivered `to` a replica, or read `from` one. */
-interface Traced {
-  readonly at: number;
-  readonly dir: "to" | "from";
-  readonly id: string;
-  readonly msg: Record<string, unknown>;
-}
+import { classicMedian } from "./stats.ts";
+import { parseTrace, type Traced } from "./trace.ts";
 
 export interface HopSummary {
   /** Put requests delivered to a replica, and how many of them took the clean chain path. */
@@ -23,31 +17,11 @@ export interface HopSummary {
   getTotal: number;
 }
 
-const LINE = /^(\d+(?:\.\d+)?) (to|from) ([0-9A-Fa-f]{4}): (\{.*\})$/;
-
-export function parseTrace(lines: readonly string[]): Traced[] {
-  const out: Traced[] = [];
-  for (const line of lines) {
-    const m = LINE.exec(line);
-    if (!m) continue;
-    try {
-      const msg: unknown = JSON.parse(m[4]!);
-      if (typeof msg === "object" && msg !== null && !Array.isArray(msg)) out.push({ at: Number(m[1]) * 1000, dir: m[2] as "to" | "from", id: m[3]!, msg: msg as Record<string, unknown> });
-    } catch {
-      // not a packet line
-    }
-  }
-  return out;
-}
-
 const carries = (msg: Record<string, unknown>, mid: string) =>
   Array.isArray(msg.entries) && msg.entries.some((entry) => Array.isArray(entry) && entry[4] === mid);
 
-function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1]!;
-}
+/** NaN, not 0, when nothing was measured: the table then says so. */
+const median = (values: readonly number[]) => (values.length === 0 ? Number.NaN : classicMedian(values));
 
 /** Follows each put along leader -> first follower -> chain end -> leader -> client. */
 export function summarizeHops(trace: readonly Traced[]): HopSummary {

@@ -14,6 +14,7 @@ import { readProcUsage, type ProcUsage } from "./procstat.ts";
 import { buildReport, type ReplicaInfo, type RunReport } from "./report.ts";
 import type { Scenario } from "./scenario.ts";
 import { Simulation, type SimHost } from "./simulation.ts";
+import { packetTraceLine } from "./trace.ts";
 
 export interface RunOptions {
   scenario: Scenario;
@@ -25,10 +26,7 @@ export interface RunOptions {
   quiet?: boolean;
   /** Extra environment for the replicas (the fixtures take their misbehaviour from it). */
   env?: Record<string, string>;
-  /**
-   * Every packet, as the deterministic run writes it (virtual-run.ts): "<s> to <id>: <packet>"
-   * and "<s> from <id>: <packet>", times in seconds since the start, to the microsecond.
-   */
+  /** Every packet, as trace.ts writes it (as the deterministic run does). */
   trace?: (line: string) => void;
 }
 
@@ -71,10 +69,9 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   const now = () => (performance.now() - start) / 1000;
 
   const trace = opts.trace;
-  const textDecoder = new TextDecoder();
   const host: SimHost = {
     deliver(rid, packet) {
-      trace?.(`${now().toFixed(6)} to ${rid}: ${typeof packet === "string" ? packet : textDecoder.decode(packet)}`);
+      trace?.(packetTraceLine(now(), "to", rid, packet));
       const slot = slots.get(rid)!;
       if (slot.socket) return slot.socket.send(packet);
       if (!slot.waiting) slot.listener?.acceptAll(); // connected a moment ago, not yet polled?
@@ -132,7 +129,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
     PacketSocket.fromFd(fd, {
       onPacket: (bytes) => {
         const t = now();
-        trace?.(`${t.toFixed(6)} from ${slot.id}: ${textDecoder.decode(bytes)}`);
+        trace?.(packetTraceLine(t, "from", slot.id, bytes));
         sim.onPacket(slot.id, bytes, t);
         afterInput();
       },

@@ -12,6 +12,7 @@ import { decode } from "../wire/schema.ts";
 import { buildReport, type RunReport } from "./report.ts";
 import type { Scenario } from "./scenario.ts";
 import { Simulation, type SimHost } from "./simulation.ts";
+import { packetTraceLine } from "./trace.ts";
 
 /** One crossing of the simulator (a packet to or from a replica), in milliseconds: a base and a random part. */
 export const VIRTUAL_HOP_MS = { base: 0.08, jitter: 0.08 };
@@ -19,12 +20,11 @@ export const VIRTUAL_HOP_MS = { base: 0.08, jitter: 0.08 };
 export interface VirtualRunOptions {
   /** Raft settings for every replica (the binary's defaults when absent). */
   config?: Partial<RaftConfig>;
-  /** Sees every packet as it is delivered to a replica or sent by one (for debugging). */
+  /** Sees every packet as it is delivered to a replica or sent by one, as trace.ts writes it. */
   trace?: (line: string) => void;
 }
 
 const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder();
 
 /**
  * The DST's VirtualCluster keeps the replicas, their timers and the event queue (times in
@@ -39,7 +39,7 @@ export function runVirtual(scenario: Scenario, seed: number, options: VirtualRun
   const host: SimHost = {
     deliver(rid, packet) {
       if (cluster.isCrashed(rid)) return false;
-      options.trace?.(`${seconds().toFixed(5)} to ${rid}: ${typeof packet === "string" ? packet : textDecoder.decode(packet)}`);
+      options.trace?.(packetTraceLine(seconds(), "to", rid, packet));
       const decoded = decode(packet);
       if (decoded.ok) cluster.inject(rid, decoded.message, VIRTUAL_HOP_MS.base + hop() * VIRTUAL_HOP_MS.jitter);
       return true;
@@ -49,7 +49,7 @@ export function runVirtual(scenario: Scenario, seed: number, options: VirtualRun
   const sim = new Simulation(scenario, seed, host);
   cluster.onSend = (from, message) => {
     const packet = encode(message, cluster.replica(from)?.leader);
-    options.trace?.(`${seconds().toFixed(5)} from ${from}: ${packet}`);
+    options.trace?.(packetTraceLine(seconds(), "from", from, packet));
     sim.onPacket(from, textEncoder.encode(packet), seconds());
   };
   // The simulator's schedule (requests, faults), each item at its time.
