@@ -9,9 +9,15 @@ import { NodeNet } from "./helpers/node-net.ts";
 
 const IDS = ["A", "B", "C", "D", "E"];
 
+/**
+ * The times below (a catch-up heartbeat at 5600, puts from 6000) were written for a 500 ms
+ * heartbeat; what these tests check does not depend on the heartbeat's pace.
+ */
+const TIMING = { heartbeatInterval: 500 };
+
 /** A five-node cluster with A elected and every follower caught up and answering. */
 function electedCluster(): NodeNet {
-  const net = new NodeNet(IDS.map((id) => ({ id })));
+  const net = new NodeNet(IDS.map((id) => ({ id })), TIMING);
   const a = net.node("A");
   a.tick(5000);
   net.deliver(5000);
@@ -257,6 +263,35 @@ describe("relay chains", () => {
     expect(decodedReply.ok && decodedReply.message).toMatchObject({ relay: { peer: "0001", match: 5 } });
     // A malformed relay is refused at the boundary.
     expect(decode(encode(append, "0000").replace('"match":5}', '"match":-1}')).ok).toBe(false);
+  });
+});
+
+describe("heartbeats", () => {
+  test("a heartbeat that goes unanswered is sent again within milliseconds, not a heartbeat later", () => {
+    const net = new NodeNet(IDS.map((id) => ({ id })));
+    const a = net.node("A");
+    a.tick(5000);
+    net.deliver(5000);
+    expect(a.role).toBe("leader");
+    const { heartbeatInterval, retransmitInterval } = a.config;
+    // Idle: the next send is the heartbeat, a whole interval away.
+    const due = a.nextDeadline();
+    expect(due).toBeGreaterThanOrEqual(5000 + heartbeatInterval);
+    a.tick(due);
+    const heartbeats = net.take(() => true) as AppendRequest[];
+    const reached = new Set(heartbeats.flatMap((m) => [m.dst, ...(m.relayTo ? [m.relayTo] : [])]));
+    expect(reached).toEqual(new Set(IDS.slice(1)));
+    // All of them lost: each follower is tried again after the retransmission interval,
+    // by the same path (a lost packet is likelier than a dead follower).
+    expect(a.nextDeadline()).toBeLessThanOrEqual(due + retransmitInterval);
+    a.tick(a.nextDeadline());
+    const retries = net.take(() => true) as AppendRequest[];
+    expect(new Set(retries.flatMap((m) => [m.dst, ...(m.relayTo ? [m.relayTo] : [])]))).toEqual(reached);
+    // Answered, the leader waits a whole interval again.
+    net.inFlight.push(...retries);
+    const answeredAt = due + retransmitInterval;
+    net.deliver(answeredAt);
+    expect(a.nextDeadline()).toBeGreaterThanOrEqual(answeredAt + heartbeatInterval - retransmitInterval);
   });
 });
 

@@ -209,7 +209,9 @@ export class RaftNode {
               if (progress.retransmits > REROUTE_AFTER) stalled = true;
             } else {
               // Nothing in flight, but `next` may sit at or below the match point (a chain
-              // partner's shorter append): a heartbeat starts just after it.
+              // partner's shorter append): a heartbeat starts just after it. A heartbeat
+              // that went unanswered is retried with the same back-off as entries.
+              if (!progress.lastSendAcknowledged()) progress.retransmits++;
               progress.rewind();
             }
           } else if (this.awaitingAnswer(progress)) {
@@ -600,12 +602,15 @@ export class RaftNode {
 
   /**
    * Whether a send to this follower is unanswered and worth repeating soon: entries sent
-   * but not acknowledged, or a probe (after an election, or a rejection) that got no
-   * answer. A lost probe left to the heartbeat pace kept a new leader under 30% loss on
-   * one follower for 500 ms, and every put waited for it.
+   * but not acknowledged, a probe (after an election, or a rejection) that got no
+   * answer, or a heartbeat that got none. A lost probe left to the heartbeat pace kept a
+   * new leader under 30% loss on one follower for 500 ms, and every put waited for it. A
+   * lost heartbeat left to the next one, a second later, could let the follower's
+   * election timer (1.5 s at least) run out.
    */
   private awaitingAnswer(progress: Progress): boolean {
-    return progress.probing ? progress.lastSendUnanswered() : progress.next - 1 > progress.match;
+    if (progress.probing) return progress.lastSendUnanswered();
+    return progress.next - 1 > progress.match || !progress.lastSendAcknowledged();
   }
 
   /**

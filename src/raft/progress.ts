@@ -39,6 +39,11 @@ export class Progress {
     return this.lastHeardAt <= this.lastSentAt;
   }
 
+  /** The follower answered our latest send (the answer echoes that send's time). */
+  lastSendAcknowledged(): boolean {
+    return this.ackedSentAt >= this.lastSentAt;
+  }
+
   /** Unacknowledged entries are re-sent from just after the match point. */
   rewind(): void {
     this.next = this.match + 1;
