@@ -93,6 +93,31 @@ describe("pre-vote and check-quorum", () => {
     }
   });
 
+  test("a follower that grants a pre-vote puts off its own campaign, once until it hears a leader", () => {
+    const net = new NodeNet([{ id: "A" }, { id: "B" }, { id: "C" }]);
+    const b = net.node("B");
+    const min = DEFAULT_CONFIG.electionTimeoutMin;
+    // No leader has ever been heard: B's first timer is due within firstElectionMax.
+    expect(b.nextDeadline()).toBeLessThanOrEqual(DEFAULT_CONFIG.firstElectionMax);
+    const preVote = (at: number) => b.step({ type: "vote", src: "C", dst: "B", term: 1, pre: true, lastIndex: 0, lastTerm: 0 }, at);
+    preVote(400);
+    expect(net.take(() => true)).toMatchObject([{ type: "voted", pre: true, granted: true }]);
+    expect(b.nextDeadline()).toBeGreaterThanOrEqual(400 + min);
+    // A second campaigner (or the same one again) does not put it off any further: a
+    // replica that can send but not hear would otherwise hold every election off.
+    const deadline = b.nextDeadline();
+    preVote(deadline - 10);
+    expect(net.take(() => true)).toMatchObject([{ type: "voted", pre: true, granted: true }]);
+    expect(b.nextDeadline()).toBe(deadline);
+    // Hearing from a leader resets that: the next campaigner is waited for again.
+    b.step({ type: "append", src: "A", dst: "B", term: 1, quiet: false, prevIndex: 0, prevTerm: 0, entries: [], commit: 0, sentAt: deadline }, deadline);
+    net.take(() => true);
+    const later = deadline + min + 1; // out of A's lease
+    b.step({ type: "vote", src: "C", dst: "B", term: 2, pre: true, lastIndex: 0, lastTerm: 0 }, later);
+    expect(net.take(() => true)).toMatchObject([{ type: "voted", pre: true, granted: true }]);
+    expect(b.nextDeadline()).toBeGreaterThanOrEqual(later + min);
+  });
+
   test("a follower that hears from its leader ignores a candidate with a higher term", () => {
     const net = new NodeNet([{ id: "A" }, { id: "B" }, { id: "C" }]);
     net.node("A").tick(5000);

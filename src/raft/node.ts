@@ -104,6 +104,8 @@ export class RaftNode {
   private _commitIndex = 0;
   private _lastApplied = 0;
   private _leaderCommitFloor = 0;
+  /** We put off our own election for a campaigner's sake since we last heard a leader. */
+  private postponedForCandidate = false;
   /** The highest commit index a voter has told us of: those entries were answered already. */
   private peerCommit = 0;
   /** The last entry we relayed to the end of a chain (index and term): see becomeLeader. */
@@ -309,6 +311,15 @@ export class RaftNode {
     const upToDate = this.log.isUpToDate(request.lastIndex, request.lastTerm);
     if (request.pre) {
       const granted = request.term > this._term && upToDate;
+      // Someone electable is campaigning: we postpone our own candidacy once (until we
+      // hear from a leader again), rather than race it. In a partition, the two cut-off
+      // replicas then cost one campaign instead of two (partition-2 and -4: 30 and 26 messages
+      // a run fewer). Only once: a replica that can send but not hear would otherwise hold
+      // everyone's elections off with its pre-votes.
+      if (granted && !this.postponedForCandidate) {
+        this.postponedForCandidate = true;
+        this.resetElectionTimer(now);
+      }
       this.host.send({ type: "voted", src: this.id, dst: request.src, term: granted ? request.term : this._term, pre: true, granted, commit: this._commitIndex });
       return;
     }
@@ -357,6 +368,7 @@ export class RaftNode {
       this.becomeFollower(request.term, leader, now);
     }
     this.leaderContactAt = now;
+    this.postponedForCandidate = false;
     this.resetElectionTimer(now);
 
     const { prevIndex, prevTerm } = request;
