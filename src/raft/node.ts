@@ -106,6 +106,8 @@ export class RaftNode {
   private _leaderCommitFloor = 0;
   /** We put off our own election for a campaigner's sake since we last heard a leader. */
   private postponedForCandidate = false;
+  /** As leader: the commit index our first commit of this term reached (0 before it). */
+  private firstCommit = 0;
   /** The highest commit index a voter has told us of: those entries were answered already. */
   private peerCommit = 0;
   /** The last entry we relayed to the end of a chain (index and term): see becomeLeader. */
@@ -455,6 +457,8 @@ export class RaftNode {
       // Entries that waited for this answer go now, to whichever followers are best placed;
       // so do entries that waited for a quorum to be reachable again.
       if (progress.next <= this.log.lastIndex || (regained && this._commitIndex < this.log.lastIndex)) this.replicate(now);
+      // A follower that caught up after our first commit was told is told it now.
+      else if (this.firstCommit > 0 && progress.toldCommit < this.firstCommit && this.holdsAll(progress)) this.sendAppend(reply.src, progress, now, true);
       return;
     }
     progress.heard(now, reply.sentAt);
@@ -692,6 +696,8 @@ export class RaftNode {
       sentAt: now,
     } as const;
     this.host.send(relayTo === undefined ? append : { ...append, relayTo });
+    if (this._commitIndex > progress.toldCommit) progress.toldCommit = this._commitIndex;
+    if (second !== undefined && this._commitIndex > second.toldCommit) second.toldCommit = this._commitIndex;
     // A quiet announcement asks for nothing back, so it does not delay the next heartbeat.
     if (!quiet) progress.lastSentAt = now;
     if (!progress.probing) progress.next = prevIndex + entries.length + 1;
@@ -712,7 +718,14 @@ export class RaftNode {
     const candidate = quorumValue(values, this.quorumScratch);
     if (candidate > this._commitIndex && this.log.termAt(candidate) === this._term) {
       this.commitTo(candidate);
-      if (this.config.announceCommits) this.announceCommit(now);
+      // Our first commit (our no-op, most likely) is told to every follower that holds it,
+      // in one quiet message each: a deposed leader among them learns at once whether it
+      // must answer a put of its own late (Replica.settle), instead of at our next
+      // heartbeat, and the client requests it holds meanwhile go on sooner. A few
+      // messages per election.
+      const first = this.firstCommit === 0;
+      if (first) this.firstCommit = candidate;
+      if (this.config.announceCommits || first) this.announceCommit(now);
       else if (!this.chainsPay()) this.tellOneFollower(now);
     }
   }
@@ -812,6 +825,7 @@ export class RaftNode {
     this._role = "leader";
     this._leader = this.id;
     this._leaderCommitFloor = this.answeredBefore();
+    this.firstCommit = 0;
     this.progress.clear();
     for (const peer of this.peers) this.progress.set(peer, new Progress(this.log.lastIndex + 1, now));
     // A no-op of our own term: committing it tells us everything committed before us. It

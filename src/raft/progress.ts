@@ -16,6 +16,8 @@ export class Progress {
   ackedSentAt = Number.NEGATIVE_INFINITY;
   /** Messages on the path of our last send and its answer: 2 direct, 3 along a relay chain. */
   hops = 2;
+  /** The highest commit index any append to this follower carried. */
+  toldCommit = 0;
   /** Retransmissions since the follower last answered: each waits longer (node.ts, resendAt). */
   retransmits = 0;
 
