@@ -204,6 +204,23 @@ describe("relay chains", () => {
     expect(net.node(head.dst).leaderCommitFloor).toBe(index);
   });
 
+  test("a relayer whose chain's end votes with a lower commit does not take the entry as answered", () => {
+    const net = electedCluster();
+    const a = net.node("A");
+    const index = a.propose({ term: a.term, key: "k", value: "v" }, 6000);
+    const [head] = net.take(() => true) as AppendRequest[];
+    const relayer = net.node(head!.dst);
+    relayer.step(head!, 6000);
+    // The relayed copy is lost, and A is cut off before any retry: nobody holds the entry
+    // but A and the relayer, and nobody answered it.
+    net.take(() => true);
+    expect(net.node(head!.relayTo!).commitIndex).toBeLessThan(index);
+    // The relayer campaigns among the others, the chain's end among them: its vote says it
+    // never committed the entry, so the relayer's guess is withdrawn and it answers the put.
+    electAlone(net, head!.dst, (m) => m.src !== "A" && m.dst !== "A");
+    expect(relayer.leaderCommitFloor).toBeLessThan(index);
+  });
+
   test("a relayer the leader then sends the same entry directly does not take it as answered", () => {
     const net = electedCluster();
     const a = net.node("A");

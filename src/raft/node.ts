@@ -113,6 +113,9 @@ export class RaftNode {
   /** The last entry we relayed to the end of a chain (index and term): see becomeLeader. */
   private relayedIndex = 0;
   private relayedTerm = 0;
+  /** The chain's end we relayed that entry to, and whether the entry was new in that term. */
+  private relayedTo: NodeId | undefined;
+  private relayedFresh = false;
   private electionDeadline: number;
   /** When we last heard from a leader of our term; votes are refused for a while after. */
   private leaderContactAt: number;
@@ -315,9 +318,9 @@ export class RaftNode {
       const granted = request.term > this._term && upToDate;
       // Someone electable is campaigning: we postpone our own candidacy once (until we
       // hear from a leader again), rather than race it. In a partition, the two cut-off
-      // replicas then cost one campaign instead of two (partition-2 and -4: 30 and 26 messages
-      // a run fewer). Only once: a replica that can send but not hear would otherwise hold
-      // everyone's elections off with its pre-votes.
+      // replicas then cost one campaign instead of two (README, "Elections"). Only once:
+      // a replica that can send but not hear would otherwise hold everyone's elections
+      // off with its pre-votes.
       if (granted && !this.postponedForCandidate) {
         this.postponedForCandidate = true;
         this.resetElectionTimer(now);
@@ -336,6 +339,10 @@ export class RaftNode {
 
   private onVoteReply(reply: VoteReply, now: number): void {
     if (reply.commit > this.peerCommit) this.peerCommit = reply.commit;
+    // The chain's end we relayed to would have committed the entry on receiving it (it
+    // was new in its leader's term: replicatedOnMajority). Its commit below it says our
+    // relay never arrived: nobody answered that put, so our guess is withdrawn.
+    if (reply.src === this.relayedTo && this.relayedFresh && reply.commit < this.relayedIndex) this.relayedIndex = 0;
     if (reply.pre) {
       if (this._role !== "precandidate") return;
       this.voteAnswered.add(reply.src);
@@ -396,6 +403,8 @@ export class RaftNode {
       if (lastNew > this.relayedIndex) {
         this.relayedIndex = lastNew;
         this.relayedTerm = this.log.termAt(lastNew);
+        this.relayedTo = next;
+        this.relayedFresh = this.relayedTerm === request.term;
       }
       this.host.send({
         type: "append",
