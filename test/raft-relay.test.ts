@@ -43,6 +43,15 @@ function commitThroughChain(): { net: NodeNet; a: RaftNode; index: number; head:
   return { net, a, index, head: head!, relayed: relayed! };
 }
 
+/** A proposes one put at 6000 and its chain's head (not yet delivered) is taken. */
+function proposeThroughChain(): { net: NodeNet; a: RaftNode; index: number; head: AppendRequest; relayer: RaftNode } {
+  const net = electedCluster();
+  const a = net.node("A");
+  const index = a.propose({ term: a.term, key: "k", value: "v" }, 6000);
+  const [head] = net.take(() => true) as AppendRequest[];
+  return { net, a, index, head: head!, relayer: net.node(head!.dst) };
+}
+
 /** Only `id` campaigns (the others' timers are not run), over the messages `allow` lets through. */
 function electAlone(net: NodeNet, id: string, allow: (m: RaftMessage) => boolean): void {
   const node = net.node(id);
@@ -205,12 +214,8 @@ describe("relay chains", () => {
   });
 
   test("a relayer whose chain's end votes with a lower commit does not take the entry as answered", () => {
-    const net = electedCluster();
-    const a = net.node("A");
-    const index = a.propose({ term: a.term, key: "k", value: "v" }, 6000);
-    const [head] = net.take(() => true) as AppendRequest[];
-    const relayer = net.node(head!.dst);
-    relayer.step(head!, 6000);
+    const { net, index, head, relayer } = proposeThroughChain();
+    relayer.step(head, 6000);
     // The relayed copy is lost, and A is cut off before any retry: nobody holds the entry
     // but A and the relayer, and nobody answered it.
     net.take(() => true);
@@ -222,11 +227,7 @@ describe("relay chains", () => {
   });
 
   test("a relayer the leader then sends the same entry directly does not take it as answered", () => {
-    const net = electedCluster();
-    const a = net.node("A");
-    const index = a.propose({ term: a.term, key: "k", value: "v" }, 6000);
-    const [head] = net.take(() => true) as AppendRequest[];
-    const relayer = net.node(head!.dst);
+    const { net, a, index, head, relayer } = proposeThroughChain();
     // Every relayed copy is lost: the chain never gets through, and the leader retries it,
     // then sends to each follower directly. The relayer gets that too; its answer is lost.
     let now = 6000;

@@ -21,18 +21,24 @@ function get(dst: string, MID: string, key: string): ClientRequest {
   return { type: "get", src: CLIENT, dst, MID, key };
 }
 
+/** From 4000 nothing reaches the leader but the client, which then sends it put p1 (k = v1). */
+function putToLeaderCutOff(seed: number) {
+  const cluster = new VirtualCluster({ size: 5, seed, wire: true });
+  const replies = withReplies(cluster);
+  cluster.runUntil(4000);
+  const leader = cluster.leaders()[0]!.id;
+  cluster.link = (from, to) => (to === leader && from !== CLIENT ? undefined : 1);
+  cluster.clientSend(put(leader, "p1", "k", "v1"));
+  return { cluster, replies, leader };
+}
+
 /**
  * A leader is cut off just after it sends put p1 (k = v1): from then on nothing reaches it,
  * so the chain's end knows the put committed but its answer never arrives, and the leader
  * is deposed by check-quorum. Returns once the others have elected a successor.
  */
 function leaderCutOffAfterPut() {
-  const cluster = new VirtualCluster({ size: 5, seed: 7, wire: true });
-  const replies = withReplies(cluster);
-  cluster.runUntil(4000);
-  const leader = cluster.leaders()[0]!.id;
-  cluster.link = (from, to) => (to === leader && from !== CLIENT ? undefined : 1);
-  cluster.clientSend(put(leader, "p1", "k", "v1"));
+  const { cluster, replies, leader } = putToLeaderCutOff(7);
   cluster.runUntil(7000);
   const successor = cluster.leaders()[0]!;
   expect(successor.id).not.toBe(leader);
@@ -157,12 +163,7 @@ describe("client requests", () => {
       // successor campaigns, so the old leader learns of it from its first append, before
       // it can know p1's fate. Redirected at once, the read could reach the successor and
       // see v1 before the late `ok` of p1 reaches the client.
-      const cluster = new VirtualCluster({ size: 5, seed, wire: true });
-      const replies = withReplies(cluster);
-      cluster.runUntil(4000);
-      const leader = cluster.leaders()[0]!.id;
-      cluster.link = (from, to) => (to === leader && from !== CLIENT ? undefined : 1);
-      cluster.clientSend(put(leader, "p1", "k", "v1"));
+      const { cluster, replies, leader } = putToLeaderCutOff(seed);
       cluster.runUntil(4010);
       // Now nothing of the old leader's gets out either (but to the client).
       cluster.link = (from, to) => ((to === leader || from === leader) && from !== CLIENT && to !== CLIENT ? undefined : 1);
