@@ -98,7 +98,7 @@ export interface RaftConfig {
   readonly firstElectionMax: number;
   /**
    * A leader sends to a follower it has not sent to for this long. An unanswered heartbeat
-   * is retried like entries (retransmitInterval, backing off), so one lost packet does not
+   * is retried like entries (backing off; HEARTBEAT_RETRY_MS at least), so one lost packet does not
    * let an election timer run out and a second is enough: at 500 ms, idle heartbeats were
    * a quarter of simple-1's messages (`bun run replay`, 1,000 seeds: 513 -> 382 a run),
    * and heavy loss (advanced-3) cost 0.83 s a run without a leader, 0.14 s now.
