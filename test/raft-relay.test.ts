@@ -219,10 +219,10 @@ describe("relay chains", () => {
     // The relayed copy is lost, and A is cut off before any retry: nobody holds the entry
     // but A and the relayer, and nobody answered it.
     net.take(() => true);
-    expect(net.node(head!.relayTo!).commitIndex).toBeLessThan(index);
+    expect(net.node(head.relayTo!).commitIndex).toBeLessThan(index);
     // The relayer campaigns among the others, the chain's end among them: its vote says it
     // never committed the entry, so the relayer's guess is withdrawn and it answers the put.
-    electAlone(net, head!.dst, (m) => m.src !== "A" && m.dst !== "A");
+    electAlone(net, head.dst, (m) => m.src !== "A" && m.dst !== "A");
     expect(relayer.leaderCommitFloor).toBeLessThan(index);
   });
 
@@ -231,20 +231,20 @@ describe("relay chains", () => {
     // Every relayed copy is lost: the chain never gets through, and the leader retries it,
     // then sends to each follower directly. The relayer gets that too; its answer is lost.
     let now = 6000;
-    relayer.step(head!, now);
-    for (let i = 0; i < 10 && !net.inFlight.some((m) => m.type === "append" && m.src === "A" && m.dst === head!.dst && m.relayTo === undefined); i++) {
+    relayer.step(head, now);
+    for (let i = 0; i < 10 && !net.inFlight.some((m) => m.type === "append" && m.src === "A" && m.dst === head.dst && m.relayTo === undefined); i++) {
       net.take(() => true);
       now = a.nextDeadline();
       a.tick(now);
-      for (const m of net.inFlight) if (m.type === "append" && m.dst === head!.dst && m.relayTo !== undefined) relayer.step(m, now);
+      for (const m of net.inFlight) if (m.type === "append" && m.dst === head.dst && m.relayTo !== undefined) relayer.step(m, now);
     }
-    const direct = net.take((m) => m.type === "append" && m.src === "A" && m.dst === head!.dst && m.relayTo === undefined)[0] as AppendRequest;
+    const direct = net.take((m) => m.type === "append" && m.src === "A" && m.dst === head.dst && m.relayTo === undefined)[0] as AppendRequest;
     expect(direct).toBeDefined();
     relayer.step(direct, now);
     net.take(() => true);
     expect(a.commitIndex).toBeLessThan(index);
     // A is gone; the relayer wins. Nobody answered the put, so the relayer must.
-    electAlone(net, head!.dst, (m) => m.src !== "A" && m.dst !== "A");
+    electAlone(net, head.dst, (m) => m.src !== "A" && m.dst !== "A");
     expect(relayer.leaderCommitFloor).toBeLessThan(index);
   });
 
@@ -284,6 +284,9 @@ describe("relay chains", () => {
   });
 });
 
+/** Every follower a batch of appends reaches: each one's destination and its relay's. */
+const reachedBy = (appends: AppendRequest[]) => new Set(appends.flatMap((m) => (m.relayTo ? [m.dst, m.relayTo] : [m.dst])));
+
 describe("heartbeats", () => {
   test("a heartbeat that goes unanswered is sent again within HEARTBEAT_RETRY_MS, not a heartbeat later", () => {
     const net = new NodeNet(IDS.map((id) => ({ id })));
@@ -297,14 +300,14 @@ describe("heartbeats", () => {
     expect(due).toBeGreaterThanOrEqual(5000 + heartbeatInterval);
     a.tick(due);
     const heartbeats = net.take(() => true) as AppendRequest[];
-    const reached = new Set(heartbeats.flatMap((m) => [m.dst, ...(m.relayTo ? [m.relayTo] : [])]));
+    const reached = reachedBy(heartbeats);
     expect(reached).toEqual(new Set(IDS.slice(1)));
     // All of them lost: each follower is tried again soon, by the same path (a lost packet
     // is likelier than a dead follower), though not before a slow link could answer.
     expect(a.nextDeadline()).toBe(due + HEARTBEAT_RETRY_MS);
     a.tick(a.nextDeadline());
     const retries = net.take(() => true) as AppendRequest[];
-    expect(new Set(retries.flatMap((m) => [m.dst, ...(m.relayTo ? [m.relayTo] : [])]))).toEqual(reached);
+    expect(reachedBy(retries)).toEqual(reached);
     // Answered, the leader waits a whole interval again.
     net.inFlight.push(...retries);
     const answeredAt = due + HEARTBEAT_RETRY_MS;

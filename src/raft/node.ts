@@ -218,7 +218,7 @@ export class RaftNode {
           // for the back-off); a follower left out of the quorum catches up here, one
           // batch per heartbeat.
           if (!progress.probing) {
-            if (progress.next - 1 > progress.match) {
+            if (progress.entriesInFlight()) {
               this.presumeLost(progress);
               if (progress.retransmits > REROUTE_AFTER) stalled = true;
             } else {
@@ -605,7 +605,7 @@ export class RaftNode {
       const wait = this.config.retransmitInterval * backoff;
       // Nothing but a heartbeat is waiting: no put waits on it, so it is not repeated
       // before a slow link could have answered it.
-      const heartbeatOnly = !progress.probing && progress.next - 1 <= progress.match;
+      const heartbeatOnly = !progress.probing && !progress.entriesInFlight();
       return Math.min(heartbeatAt, progress.lastSentAt + (heartbeatOnly ? Math.max(wait, HEARTBEAT_RETRY_MS) : wait));
     }
     return heartbeatAt;
@@ -646,7 +646,7 @@ export class RaftNode {
    */
   private awaitingAnswer(progress: Progress): boolean {
     if (progress.probing) return progress.lastSendUnanswered();
-    return progress.next - 1 > progress.match || !progress.lastSendAcknowledged();
+    return progress.entriesInFlight() || !progress.lastSendAcknowledged();
   }
 
   /**

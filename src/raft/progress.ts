@@ -41,7 +41,15 @@ export class Progress {
     return this.lastHeardAt <= this.lastSentAt;
   }
 
-  /** The follower answered our latest send (the answer echoes that send's time). */
+  /** Entries sent past the match point and not yet acknowledged (else only heartbeats). */
+  entriesInFlight(): boolean {
+    return this.next - 1 > this.match;
+  }
+
+  /**
+   * The follower answered our latest send (the answer echoes that send's time). Unlike
+   * lastSendUnanswered, an answer given at the very instant of the send counts.
+   */
   lastSendAcknowledged(): boolean {
     return this.ackedSentAt >= this.lastSentAt;
   }
