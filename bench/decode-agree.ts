@@ -45,7 +45,7 @@ const PEER_BASES: readonly Record<string, unknown>[] = [
   { src: "0002", dst: "0001", type: "voted", term: 4, pre: false, granted: true, commit: 6 },
 ];
 const ODD_ENTRIES: readonly unknown[] = [[], [[]], [[3, "k"]], [[3, "k", "v", "001A", "m", "x"]], [[-1]], [[1.5]], [["3"]], [[3, 1, "v", "001A", "m"]], [[3, "k", "v", "z".repeat(65), "m"]], [{ term: 3 }], [null], [[3], [2, "k", "v", "001A", "m"]]];
-const ODD_RELAYS: readonly unknown[] = [{ leader: "0000" }, { peer: "0001", match: -1 }, { leader: "0000", match: 1, extra: 2 }, { peer: "0001", match: 2, leader: "0000" }, [], [1, 2]];
+const ODD_RELAYS: readonly unknown[] = [{ leader: "0000" }, { peer: "0001", match: -1 }, { leader: "0000", match: 1, extra: 2 }, { peer: "0001", match: 2, leader: "0000" }, { peer: "0001", match: 2, sentAt: 1.5 }, { peer: "0001", match: 2, sentAt: "1.5" }, { peer: "0001", match: 2, sentAt: null }, { sentAt: 3, match: 2, peer: "0001" }, [], [1, 2]];
 
 /** Peer messages and their mutations: every field dropped, mistyped, or replaced. */
 function peerVariants(): string[] {

@@ -137,6 +137,64 @@ describe("relay chains", () => {
     }
   });
 
+  test("a chain whose answer alone was lost is retried from its end, which answers for both: two messages, not three", () => {
+    const { net, a, index, head, relayer } = proposeThroughChain();
+    const end = net.node(head.relayTo!);
+    relayer.step(head, 6000);
+    net.deliver(6000, (m) => m.type === "append"); // the relay arrives; the end's answer is lost
+    expect(end.log.lastIndex).toBe(index);
+    expect(a.commitIndex).toBeLessThan(index);
+    // The retry is turned round: to the end first, naming the relayer.
+    const retryAt = a.nextDeadline();
+    a.tick(retryAt);
+    const [retry, ...others] = net.take(() => true) as AppendRequest[];
+    expect(others).toEqual([]);
+    expect(retry).toMatchObject({ type: "append", dst: end.id, relayTo: relayer.id });
+    // The end holds the entry, and knows the relayer does (it relayed it in this term):
+    // it answers at once, crediting the relayer with the send the relayer really received.
+    end.step(retry!, retryAt);
+    const [answer, ...more] = net.take(() => true) as AppendReply[];
+    expect(more).toEqual([]);
+    expect(answer).toMatchObject({ type: "appended", dst: "A", success: true, match: index, sentAt: retryAt, relay: { peer: relayer.id, match: index, sentAt: head.sentAt } });
+    a.step(answer!, retryAt + 0.1);
+    expect(a.commitIndex).toBe(index);
+    expect(a.matchOf(relayer.id)).toBe(index);
+    // The relayer counts as answered (its last send was the one it relayed): it is not sent
+    // to again as if a heartbeat to it had gone unanswered.
+    a.tick(retryAt + HEARTBEAT_RETRY_MS);
+    expect(net.take(() => true)).toEqual([]);
+  });
+
+  test("a turned-round retry whose end lacks the entries goes on along the chain", () => {
+    const { net, a, index, head, relayer } = proposeThroughChain();
+    relayer.step(head, 6000);
+    net.take(() => true); // the relayed copy is lost: only the relayer holds the entry
+    const retryAt = a.nextDeadline();
+    a.tick(retryAt);
+    const [retry] = net.take(() => true) as AppendRequest[];
+    expect(retry).toMatchObject({ dst: head.relayTo, relayTo: relayer.id });
+    // The end cannot vouch for the relayer before holding the entries itself: it passes
+    // the append on, and the relayer answers for both.
+    const end = net.node(head.relayTo!);
+    end.step(retry!, retryAt);
+    const [forwarded] = net.take(() => true) as AppendRequest[];
+    expect(forwarded).toMatchObject({ type: "append", src: end.id, dst: relayer.id, relay: { leader: "A", match: index } });
+    relayer.step(forwarded!, retryAt);
+    net.deliver(retryAt);
+    expect(a.commitIndex).toBe(index);
+  });
+
+  test("a turned-round heartbeat is relayed, never answered for the relayer: its lease needs a fresh answer", () => {
+    const { net, a, index, head, relayed } = commitThroughChain();
+    const end = net.node(relayed.dst);
+    expect(end.log.lastIndex).toBe(index);
+    // A heartbeat (no entries) from the end to the relayer, as a turned-round chain.
+    const heartbeat: AppendRequest = { ...head, dst: end.id, relayTo: head.dst, entries: [], prevIndex: index, prevTerm: a.term, commit: index, sentAt: 6500 };
+    end.step(heartbeat, 6500);
+    const [out] = net.take(() => true);
+    expect(out).toMatchObject({ type: "append", src: end.id, dst: head.dst, relay: { leader: "A" } });
+  });
+
   test("steady puts take turns among the followers: no one waits for a heartbeat", () => {
     const net = electedCluster();
     const a = net.node("A");
@@ -279,6 +337,9 @@ describe("relay chains", () => {
     const reply: AppendReply = { type: "appended", src: "0002", dst: "0000", term: 3, success: true, match: 5, hintIndex: 0, hintTerm: 0, sentAt: 12.5, relay: { peer: "0001", match: 5 } };
     const decodedReply = decode(encode(reply, "0000"));
     expect(decodedReply.ok && decodedReply.message).toMatchObject({ relay: { peer: "0001", match: 5 } });
+    const forBoth = decode(encode({ ...reply, relay: { peer: "0001", match: 5, sentAt: 8.25 } }, "0000"));
+    expect(forBoth.ok && forBoth.message).toMatchObject({ relay: { peer: "0001", match: 5, sentAt: 8.25 } });
+    expect(decode(encode(reply, "0000").replace('"match":5}', '"match":5,"sentAt":"8"}')).ok).toBe(false);
     // A malformed relay is refused at the boundary.
     expect(decode(encode(append, "0000").replace('"match":5}', '"match":-1}')).ok).toBe(false);
   });

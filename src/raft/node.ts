@@ -123,6 +123,8 @@ export class RaftNode {
   /** The chain's end we relayed that entry to, and whether the entry was new in that term. */
   private relayedTo: NodeId | undefined;
   private relayedFresh = false;
+  /** Per fellow follower, the last relay it sent us: its match, in which term, from which send. */
+  private readonly relaysHeard = new Map<NodeId, { term: number; match: number; sentAt: number }>();
   private electionDeadline: number;
   /** When we last heard from a leader of our term; votes are refused for a while after. */
   private leaderContactAt: number;
@@ -398,6 +400,7 @@ export class RaftNode {
       return;
     }
     const lastNew = this.log.merge(prevIndex, request.entries);
+    if (request.relay !== undefined) this.noteRelay(request, request.relay.match);
     const known = Math.max(Math.min(request.commit, lastNew), this.replicatedOnMajority(request, lastNew));
     if (known > this._commitIndex) this.commitTo(known);
     // The leader sends us directly what we relayed: our chain did not get through (as
@@ -406,6 +409,17 @@ export class RaftNode {
     if (request.quiet) return;
     const next = request.relayTo;
     if (request.relay === undefined && next !== undefined && next !== leader && next !== this.id && this.peers.includes(next)) {
+      // A retried chain, turned round: we were its end and hold everything, and so does
+      // the follower that relayed it to us in this term (its log only grows while the
+      // term lasts). Our answer was what got lost; we answer for both, one hop short.
+      const heard = this.relaysHeard.get(next);
+      if (request.entries.length > 0 && heard !== undefined && heard.term === request.term && heard.match >= lastNew) {
+        this.host.send({
+          type: "appended", src: this.id, dst: leader, term: this._term, success: true, match: lastNew, hintIndex: 0, hintTerm: 0,
+          sentAt: request.sentAt, relay: { peer: next, match: heard.match, sentAt: heard.sentAt },
+        });
+        return;
+      }
       // Our log matches: pass the append on; the next follower answers for both of us.
       if (lastNew > this.relayedIndex) {
         this.relayedIndex = lastNew;
@@ -429,6 +443,17 @@ export class RaftNode {
       return;
     }
     this.replyAppend(request, leader, true, lastNew, 0, 0);
+  }
+
+  /** A fellow follower relayed the leader's append to us, its log matching up to `match`. */
+  private noteRelay(request: AppendRequest, match: number): void {
+    const heard = this.relaysHeard.get(request.src);
+    if (heard === undefined) this.relaysHeard.set(request.src, { term: request.term, match, sentAt: request.sentAt });
+    else if (heard.term !== request.term || match >= heard.match) {
+      heard.term = request.term;
+      heard.match = match;
+      heard.sentAt = request.sentAt;
+    }
   }
 
   /**
@@ -462,7 +487,13 @@ export class RaftNode {
     // it did not send itself.
     if (reply.relay !== undefined) {
       const relayer = this.progress.get(reply.relay.peer);
-      if (relayer !== undefined) this.matched(relayer, reply.relay.match, reply.sentAt, now);
+      if (relayer !== undefined) {
+        // Answered for from an earlier relay by the end of a chain we turned round: our
+        // retry never went on to the relayer, so its last send is the one it relayed.
+        const relayedAt = reply.relay.sentAt;
+        if (relayedAt !== undefined && relayer.lastSentAt === reply.sentAt) relayer.lastSentAt = relayedAt;
+        this.matched(relayer, reply.relay.match, relayedAt ?? reply.sentAt, now);
+      }
     }
     const progress = this.progress.get(reply.src);
     if (!progress) return;
@@ -568,8 +599,16 @@ export class RaftNode {
           if (this.relayable(this.progress.get(other)!)) partner = other;
         }
       }
-      if (partner !== undefined) paired.add(partner);
-      this.sendAppend(peer, progress, now, false, partner);
+      if (partner === undefined) {
+        this.sendAppend(peer, progress, now);
+        continue;
+      }
+      paired.add(partner);
+      // The pair's last chain went the other way: start from its end this time. If only
+      // its answer was lost, that end holds everything and answers for both (onAppend).
+      const partnerProgress = this.progress.get(partner)!;
+      if (partnerProgress.relayedBy === peer) this.sendAppend(partner, partnerProgress, now, false, peer);
+      else this.sendAppend(peer, progress, now, false, partner);
     }
   }
 
@@ -722,7 +761,9 @@ export class RaftNode {
     if (!quiet) progress.lastSentAt = now;
     if (!progress.probing) progress.next = prevIndex + entries.length + 1;
     progress.hops = second === undefined ? 2 : 3;
+    if (!quiet) progress.relayedBy = undefined;
     if (second !== undefined) {
+      second.relayedBy = peer;
       second.hops = 3;
       second.lastSentAt = now;
       second.next = progress.next;

@@ -18,6 +18,8 @@ export class Progress {
   hops = 2;
   /** The highest commit index any append to this follower carried. */
   toldCommit = 0;
+  /** The follower our last send reached this one through, when it was a chain's end. */
+  relayedBy: string | undefined = undefined;
   /** Retransmissions since the follower last answered: each waits longer (node.ts, resendAt). */
   retransmits = 0;
 

@@ -80,8 +80,13 @@ export interface AppendReply extends PeerBase {
   readonly hintIndex: number;
   readonly hintTerm: number;
   readonly sentAt: number;
-  /** The follower that relayed the append to us, credited as if it had answered itself. */
-  readonly relay?: { readonly peer: NodeId; readonly match: number };
+  /**
+   * The follower that relayed the append to us, credited as if it had answered itself.
+   * `sentAt` is present when that relay came with an earlier send than this answer's (a
+   * retry the chain's new head answered for both: node.ts, onAppend); the lease counts
+   * only what the relayer actually received.
+   */
+  readonly relay?: { readonly peer: NodeId; readonly match: number; readonly sentAt?: number };
 }
 
 export type RaftMessage = VoteRequest | VoteReply | AppendRequest | AppendReply;

@@ -104,5 +104,8 @@ function appended(m: Fields, head: Head): InboundMessage | undefined {
   const out = { ...head, type: "appended" as const, term, success, match, hintIndex, hintTerm, sentAt };
   if (relay === undefined) return out;
   if (!isRecord(relay) || !isId(relay["peer"]) || !isCount(relay["match"])) return undefined;
-  return { ...out, relay: { peer: relay["peer"], match: relay["match"] } };
+  const relayedAt = relay["sentAt"];
+  if (relayedAt === undefined) return { ...out, relay: { peer: relay["peer"], match: relay["match"] } };
+  if (typeof relayedAt !== "number") return undefined;
+  return { ...out, relay: { peer: relay["peer"], match: relay["match"], sentAt: relayedAt } };
 }

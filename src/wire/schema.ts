@@ -42,7 +42,7 @@ const Inbound = v.variant("type", [
     hintIndex: Count,
     hintTerm: Count,
     sentAt: v.number(),
-    relay: v.optional(v.object({ peer: Id, match: Count })),
+    relay: v.optional(v.object({ peer: Id, match: Count, sentAt: v.optional(v.number()) })),
   }),
 ]);
 
