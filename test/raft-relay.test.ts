@@ -53,9 +53,9 @@ function proposeThroughChain(): { net: NodeNet; a: RaftNode; index: number; head
 }
 
 /** Only `id` campaigns (the others' timers are not run), over the messages `allow` lets through. */
-function electAlone(net: NodeNet, id: string, allow: (m: RaftMessage) => boolean): void {
+function electAlone(net: NodeNet, id: string, allow: (m: RaftMessage) => boolean, from = 6100): void {
   const node = net.node(id);
-  for (let now = 6100; node.role !== "leader" && now < 12000; now += 50) {
+  for (let now = from; node.role !== "leader" && now < from + 6000; now += 50) {
     node.tick(now);
     net.deliver(now, allow);
   }
@@ -282,6 +282,30 @@ describe("relay chains", () => {
     // never committed the entry, so the relayer's guess is withdrawn and it answers the put.
     electAlone(net, head.dst, (m) => m.src !== "A" && m.dst !== "A");
     expect(relayer.leaderCommitFloor).toBeLessThan(index);
+  });
+
+  test("a late vote answer from a campaign before the relay does not withdraw the relayer's guess", () => {
+    const { net, index, head, relayer } = proposeThroughChain();
+    const end = net.node(head.relayTo!);
+    // The relayer campaigned once before the put (its timer ran out; the chain's end,
+    // out of its lease too, answers with the commit it had then) ...
+    relayer.tick(8000);
+    net.deliver(8000, (m) => m.type === "vote" && m.dst === end.id, 1);
+    const [stale] = net.take((m) => m.type === "voted" && m.src === end.id);
+    expect(stale).toMatchObject({ type: "voted", pre: true, commit: index - 1 });
+    net.take(() => true);
+    // ... then the chain goes through: the end commits the entry and answers the leader.
+    relayer.step(head, 8000.1);
+    net.deliver(8000.1, (m) => m.type === "append");
+    expect(end.commitIndex).toBe(index);
+    net.take(() => true);
+    // The old answer arrives now: it was written before the relay could arrive, and
+    // says nothing about it. A and the end are cut off; the relayer, elected by the other
+    // two, keeps its guess (nobody else could tell it the put was answered).
+    relayer.step(stale!, 8000.2);
+    const cut = new Set(["A", end.id]);
+    electAlone(net, head.dst, (m) => !cut.has(m.src) && !cut.has(m.dst), 8100);
+    expect(relayer.leaderCommitFloor).toBe(index);
   });
 
   test("a relayer the leader then sends the same entry directly does not take it as answered", () => {

@@ -123,6 +123,9 @@ export class RaftNode {
   /** The chain's end we relayed that entry to, and whether the entry was new in that term. */
   private relayedTo: NodeId | undefined;
   private relayedFresh = false;
+  /** When we relayed it, and when our current (or last) campaign round began. */
+  private relayedAt = Number.NEGATIVE_INFINITY;
+  private roundStartedAt = Number.NEGATIVE_INFINITY;
   /** Per fellow follower, the last relay it sent us: its match, in which term, from which send. */
   private readonly relaysHeard = new Map<NodeId, { term: number; match: number; sentAt: number }>();
   private electionDeadline: number;
@@ -350,8 +353,12 @@ export class RaftNode {
     if (reply.commit > this.peerCommit) this.peerCommit = reply.commit;
     // The chain's end we relayed to would have committed the entry on receiving it (it
     // was new in its leader's term: replicatedOnMajority). Its commit below it says our
-    // relay never arrived: nobody answered that put, so our guess is withdrawn.
-    if (reply.src === this.relayedTo && this.relayedFresh && reply.commit < this.relayedIndex) this.relayedIndex = 0;
+    // relay never arrived: nobody answered that put, so our guess is withdrawn. Only an
+    // answer to a round we began after relaying says so: a late one from an earlier
+    // campaign was written before the relay could arrive.
+    if (reply.src === this.relayedTo && this.relayedFresh && reply.commit < this.relayedIndex && this.campaigning() && this.roundStartedAt >= this.relayedAt) {
+      this.relayedIndex = 0;
+    }
     if (reply.pre) {
       if (this._role !== "precandidate") return;
       this.voteAnswered.add(reply.src);
@@ -426,6 +433,7 @@ export class RaftNode {
         this.relayedTerm = this.log.termAt(lastNew);
         this.relayedTo = next;
         this.relayedFresh = this.relayedTerm === request.term;
+        this.relayedAt = now;
       }
       this.host.send({
         type: "append",
@@ -853,6 +861,7 @@ export class RaftNode {
   }
 
   private startRound(now: number): void {
+    this.roundStartedAt = now;
     this.votes.clear();
     this.votes.add(this.id);
     this.voteAnswered.clear();
@@ -876,10 +885,13 @@ export class RaftNode {
     this.voteSentAt = now;
   }
 
+  private campaigning(): boolean {
+    return this._role === "precandidate" || this._role === "candidate";
+  }
+
   /** When to ask the silent peers again, if at all. */
   private voteRetryAt(): number {
-    const campaigning = this._role === "precandidate" || this._role === "candidate";
-    return campaigning && this.voteTries < VOTE_TRIES ? this.voteSentAt + VOTE_RETRY_MS : Number.POSITIVE_INFINITY;
+    return this.campaigning() && this.voteTries < VOTE_TRIES ? this.voteSentAt + VOTE_RETRY_MS : Number.POSITIVE_INFINITY;
   }
 
   private becomeLeader(now: number): void {
