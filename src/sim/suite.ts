@@ -162,19 +162,23 @@ async function main(): Promise<number> {
   const replica = await resolveReplica(values.replica);
 
   const jobs: Job[] = [];
-  const addJobs = (kind: Job["kind"], list: typeof scenarios) => {
-    for (const { path, scenario } of list) {
-      for (const seed of seeds ?? [undefined]) {
-        const label = `${kind === "floor" ? "floor:" : ""}${scenario.name}${seed === undefined ? "" : `#${seed}`}`;
-        jobs.push({ label, lifetime: scenario.lifetime, startedAt: undefined, done: false, scenario, path, seed, kind });
-      }
-    }
+  const addJob = (kind: Job["kind"], { path, scenario }: (typeof scenarios)[number], seed: number | undefined) => {
+    const label = `${kind === "floor" ? "floor:" : ""}${scenario.name}${seed === undefined ? "" : `#${seed}`}`;
+    jobs.push({ label, lifetime: scenario.lifetime, startedAt: undefined, done: false, scenario, path, seed, kind });
   };
-  addJobs("ours", scenarios);
-  if (values.floor) {
-    const quiet = scenarios.filter((x) => x.scenario.events.length === 0 && x.scenario.drops === 0);
-    const floorList = quiet.length > 0 ? quiet : [{ path: "simple-1", scenario: lifetime === undefined ? loadScenario("simple-1") : withLifetime(loadScenario("simple-1"), lifetime) }];
-    addJobs("floor", floorList);
+  const quiet = (x: (typeof scenarios)[number]) => x.scenario.events.length === 0 && x.scenario.drops === 0;
+  // Each floor run is queued right after ours of the same scenario and seed, so the two
+  // run side by side under the same load: queued after the whole suite, the floor of a
+  // 24-minute run was measured some 20 minutes after ours.
+  for (const entry of scenarios) {
+    for (const seed of seeds ?? [undefined]) {
+      addJob("ours", entry, seed);
+      if (values.floor && quiet(entry)) addJob("floor", entry, seed);
+    }
+  }
+  if (values.floor && !scenarios.some(quiet)) {
+    const simple = { path: "simple-1", scenario: lifetime === undefined ? loadScenario("simple-1") : withLifetime(loadScenario("simple-1"), lifetime) };
+    for (const seed of seeds ?? [undefined]) addJob("floor", simple, seed);
   }
 
   const outDir = mkdtempSync(join(tmpdir(), "kvsuite-"));
