@@ -118,6 +118,27 @@ describe("pre-vote and check-quorum", () => {
     expect(b.nextDeadline()).toBeGreaterThanOrEqual(later + min);
   });
 
+  test("the leader whose silence started a campaign is asked once per round; only the others are asked again", () => {
+    const net = new NodeNet(["A", "B", "C", "D", "E"].map((id) => ({ id })));
+    const b = net.node("B");
+    // B follows A, then hears nothing more: its timer runs out and it campaigns.
+    b.step({ type: "append", src: "A", dst: "B", term: 1, quiet: false, prevIndex: 0, prevTerm: 0, entries: [], commit: 0, sentAt: 1000 }, 1000);
+    net.take(() => true);
+    const start = b.nextDeadline();
+    b.tick(start);
+    const asked = () => net.take((m) => m.type === "vote").map((m) => m.dst).sort();
+    expect(asked()).toEqual(["A", "C", "D", "E"]);
+    // Nobody answers: the retry goes to the others, not to the silent leader.
+    b.tick(b.nextDeadline());
+    expect(asked()).toEqual(["C", "D", "E"]);
+    // C and D grant: B stands for election, and the new round asks A once again.
+    for (const id of ["C", "D"]) b.step({ type: "voted", src: id, dst: "B", term: 2, pre: true, granted: true, commit: 0 }, start + 70);
+    expect(b.role).toBe("candidate");
+    expect(asked()).toEqual(["A", "C", "D", "E"]);
+    b.tick(b.nextDeadline());
+    expect(asked()).toEqual(["C", "D", "E"]);
+  });
+
   test("a follower that hears from its leader ignores a candidate with a higher term", () => {
     const net = new NodeNet([{ id: "A" }, { id: "B" }, { id: "C" }]);
     net.node("A").tick(5000);

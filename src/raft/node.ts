@@ -125,6 +125,8 @@ export class RaftNode {
   private relayedFresh = false;
   /** When we relayed it, and when our current (or last) campaign round began. */
   private relayedAt = Number.NEGATIVE_INFINITY;
+  /** The leader whose silence started our campaign: asked once per round, not again. */
+  private silentLeader: NodeId | undefined;
   private roundStartedAt = Number.NEGATIVE_INFINITY;
   /** Per fellow follower, the last relay it sent us: its match, in which term, from which send. */
   private readonly relaysHeard = new Map<NodeId, { term: number; match: number; sentAt: number }>();
@@ -837,6 +839,7 @@ export class RaftNode {
   }
 
   private startPreVote(now: number): void {
+    if (this._leader !== undefined) this.silentLeader = this._leader;
     this._role = "precandidate";
     this._leader = undefined;
     this.startRound(now);
@@ -879,6 +882,7 @@ export class RaftNode {
     const term = pre ? this._term + 1 : this._term;
     for (const peer of this.peers) {
       if (this.voteAnswered.has(peer)) continue;
+      if (this.voteTries > 0 && peer === this.silentLeader && now - this.lastHeardFrom(peer) >= this.config.electionTimeoutMin) continue;
       this.host.send({ type: "vote", src: this.id, dst: peer, term, pre, lastIndex: this.log.lastIndex, lastTerm: this.log.lastTerm });
     }
     this.voteTries++;
