@@ -155,6 +155,41 @@ describe("client requests", () => {
     expect(replies.at(-1)).toMatchObject({ type: "ok", MID: "g1", value: "v1" });
   });
 
+  test("a get of a put the new leader took as answered on a guess waits for that put's leader", () => {
+    const { cluster, replies, leader, successor } = leaderCutOffAfterPut();
+    const sentAt = cluster.now;
+    expect(successor.raft.guessWaitEnds()).toBeGreaterThan(sentAt + 100);
+    // The successor guessed p1 answered; nobody did. A read of k now would show the client
+    // a value it was never told of, so it waits; a read of another key does not.
+    cluster.clientSend(get(successor.id, "g1", "k"));
+    cluster.clientSend(get(successor.id, "g2", "other"));
+    cluster.runUntil(sentAt + 100);
+    expect(replies.map((r) => `${r.type} ${r.MID}`)).toEqual(["ok g2"]);
+    // The old leader comes back, answers p1 late; only then is g1 answered, as soon as the
+    // old leader's answer to the successor shows it has decided (not at the timeout).
+    let g1At = Number.NaN;
+    cluster.onReply = (reply) => {
+      replies.push(reply);
+      if (reply.MID === "g1") g1At = cluster.now;
+    };
+    cluster.link = () => 1;
+    cluster.runUntil(10_000);
+    expect(replies.map((r) => `${r.type} ${r.MID}`)).toEqual(["ok g2", "ok p1", "ok g1"]);
+    expect(replies.at(-1)).toMatchObject({ src: successor.id, value: "v1" });
+    expect(g1At).toBeLessThan(successor.raft.guessWaitEnds());
+    expect(cluster.replica(leader)!.unanswered).toBe(0);
+  });
+
+  test("a get waits for a guessed put's leader only an election timeout: a dead one never answers", () => {
+    const { cluster, replies, successor } = leaderCutOffAfterPut();
+    cluster.clientSend(get(successor.id, "g1", "k"));
+    const ends = successor.raft.guessWaitEnds();
+    cluster.runUntil(ends - 1);
+    expect(replies).toEqual([]);
+    cluster.runUntil(ends + 100);
+    expect(replies).toMatchObject([{ type: "ok", MID: "g1", value: "v1" }]);
+  });
+
   test("a deposed leader sends its late answer before it redirects the client's other requests", () => {
     let raced = 0;
     for (let seed = 1; seed <= 20; seed++) {

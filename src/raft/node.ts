@@ -64,6 +64,13 @@ const LOSS_EVIDENCE_TRIES = 4;
  * 21 ms) the leader ticked four times as often and sent 2.8 times the appends.
  */
 export const HEARTBEAT_RETRY_MS = 50;
+/**
+ * A get of a key whose last put was taken as answered on a guess waits at most this many
+ * longest election timeouts after we took over for that put's leader to settle it.
+ */
+const GUESS_WAIT_TIMEOUTS = 1;
+/** Leaders of this many recent terms are remembered (whose puts a new leader may guess about). */
+const TERM_LEADERS_KEPT = 8;
 /** A follower further behind than this catches up with heartbeats before it takes puts. */
 const CATCH_UP_LAG = 64;
 
@@ -117,6 +124,15 @@ export class RaftNode {
   private firstCommit = 0;
   /** The highest commit index a voter has told us of: those entries were answered already. */
   private peerCommit = 0;
+  /** The highest commit index a leader's append told us: that leader had answered up to there. */
+  private leaderToldCommit = 0;
+  /** The highest such index a voter has told us of. */
+  private peerToldCommit = 0;
+  /** Who led each recent term we followed: the replica that would answer its puts. */
+  private readonly termLeaders = new Map<number, NodeId>();
+  /** As leader: entries above this, up to our floor, we took as answered on a guess. */
+  private guessedAbove = 0;
+  private leaderSince = Number.NEGATIVE_INFINITY;
   /** The last entry we relayed to the end of a chain (index and term): see becomeLeader. */
   private relayedIndex = 0;
   private relayedTerm = 0;
@@ -187,6 +203,36 @@ export class RaftNode {
    * answered by the leader that appended them, so we answer them when we apply them.
    */
   get leaderCommitFloor(): number { return this._leaderCommitFloor; }
+
+  /**
+   * The entries we took over as answered without their leader having told us so (the
+   * chain's end's, the voters' and the relayer's knowledge: answeredBefore), as an index
+   * range (first, last]; empty when every one was told.
+   */
+  get guessedAnswered(): { after: number; through: number } {
+    return { after: this.guessedAbove, through: this._leaderCommitFloor };
+  }
+
+  /**
+   * Whether the put at `index`, in the guessed range, is settled: the replica that led its
+   * term acknowledged a send carrying our first commit (and with it our no-op's floor), so
+   * if nobody had answered that put, it has answered it by now (Replica.oursToAnswerLate),
+   * in the same breath as that acknowledgement. Also once GUESS_WAIT_TIMEOUTS longest
+   * election timeouts have passed since we took over: a leader that is dead never will.
+   */
+  guessSettled(index: number, now: number): boolean {
+    if (index <= this.guessedAbove || index > this._leaderCommitFloor) return true;
+    if (now >= this.guessWaitEnds()) return true;
+    const owner = this.termLeaders.get(this.log.termAt(index));
+    if (owner === this.id) return true;
+    if (owner === undefined) return false; // a term we did not follow: the timeout decides
+    return this.progress.get(owner)?.knowsFirstCommit ?? false;
+  }
+
+  /** When a get stops waiting for a guessed put's leader (guessSettled). */
+  guessWaitEnds(): number {
+    return this.leaderSince + GUESS_WAIT_TIMEOUTS * this.config.electionTimeoutMax;
+  }
 
   /** Applies entries already known committed (after a restart with durable state). */
   applyCommitted(): void {
@@ -339,7 +385,7 @@ export class RaftNode {
         this.postponedForCandidate = true;
         this.resetElectionTimer(now);
       }
-      this.host.send({ type: "voted", src: this.id, dst: request.src, term: granted ? request.term : this._term, pre: true, granted, commit: this._commitIndex });
+      this.host.send({ type: "voted", src: this.id, dst: request.src, term: granted ? request.term : this._term, pre: true, granted, commit: this._commitIndex, told: this.leaderToldCommit });
       return;
     }
     if (request.term > this._term) this.becomeFollower(request.term, undefined, now);
@@ -348,11 +394,12 @@ export class RaftNode {
       this._votedFor = request.src;
       this.resetElectionTimer(now);
     }
-    this.host.send({ type: "voted", src: this.id, dst: request.src, term: this._term, pre: false, granted, commit: this._commitIndex });
+    this.host.send({ type: "voted", src: this.id, dst: request.src, term: this._term, pre: false, granted, commit: this._commitIndex, told: this.leaderToldCommit });
   }
 
   private onVoteReply(reply: VoteReply, now: number): void {
     if (reply.commit > this.peerCommit) this.peerCommit = reply.commit;
+    if (reply.told > this.peerToldCommit) this.peerToldCommit = reply.told;
     // The chain's end we relayed to would have committed the entry on receiving it (it
     // was new in its leader's term: replicatedOnMajority). Its commit below it says our
     // relay never arrived: nobody answered that put, so our guess is withdrawn. Only an
@@ -410,6 +457,7 @@ export class RaftNode {
     }
     const lastNew = this.log.merge(prevIndex, request.entries);
     if (request.relay !== undefined) this.noteRelay(request, request.relay.match);
+    this.noteLeader(request.term, leader, Math.min(request.commit, lastNew));
     const known = Math.max(Math.min(request.commit, lastNew), this.replicatedOnMajority(request, lastNew));
     if (known > this._commitIndex) this.commitTo(known);
     // The leader sends us directly what we relayed: our chain did not get through (as
@@ -453,6 +501,14 @@ export class RaftNode {
       return;
     }
     this.replyAppend(request, leader, true, lastNew, 0, 0);
+  }
+
+  /** The leader of `term` reached us, telling us it had committed (and answered) up to `told`. */
+  private noteLeader(term: number, leader: NodeId, told: number): void {
+    if (told > this.leaderToldCommit) this.leaderToldCommit = told;
+    if (this.termLeaders.get(term) === leader) return;
+    this.termLeaders.set(term, leader);
+    for (const old of this.termLeaders.keys()) if (old <= term - TERM_LEADERS_KEPT) this.termLeaders.delete(old);
   }
 
   /** A fellow follower relayed the leader's append to us, its log matching up to `match`. */
@@ -533,6 +589,8 @@ export class RaftNode {
   /** A follower's log matched ours up to `match` when it got our append sent at `sentAt`. */
   private matched(progress: Progress, match: number, sentAt: number, now: number): void {
     progress.heard(now, sentAt);
+    const told = progress.firstCommitToldAt;
+    if (told !== undefined && sentAt >= told && match >= this.firstCommit) progress.knowsFirstCommit = true;
     if (match > progress.match) {
       progress.match = match;
       this.loss.record(true, progress.hops);
@@ -767,6 +825,12 @@ export class RaftNode {
     this.host.send(relayTo === undefined ? append : { ...append, relayTo });
     if (this._commitIndex > progress.toldCommit) progress.toldCommit = this._commitIndex;
     if (second !== undefined && this._commitIndex > second.toldCommit) second.toldCommit = this._commitIndex;
+    // The first send that carries our first commit and asks for an answer: once answered,
+    // that follower has decided about any put of its own we guessed answered (guessSettled).
+    if (!quiet && this.firstCommit > 0) {
+      if (progress.firstCommitToldAt === undefined) progress.firstCommitToldAt = now;
+      if (second !== undefined && second.firstCommitToldAt === undefined) second.firstCommitToldAt = now;
+    }
     // A quiet announcement asks for nothing back, so it does not delay the next heartbeat.
     if (!quiet) progress.lastSentAt = now;
     if (!progress.probing) progress.next = prevIndex + entries.length + 1;
@@ -902,6 +966,8 @@ export class RaftNode {
     this._role = "leader";
     this._leader = this.id;
     this._leaderCommitFloor = this.answeredBefore();
+    this.guessedAbove = Math.min(Math.max(this.leaderToldCommit, this.peerToldCommit), this._leaderCommitFloor);
+    this.leaderSince = now;
     this.firstCommit = 0;
     this.progress.clear();
     for (const peer of this.peers) this.progress.set(peer, new Progress(this.log.lastIndex + 1, now));

@@ -18,6 +18,10 @@ export class Progress {
   hops = 2;
   /** The highest commit index any append to this follower carried. */
   toldCommit = 0;
+  /** As a new leader: when our first send carrying our first commit went to it. */
+  firstCommitToldAt: number | undefined = undefined;
+  /** It acknowledged a send carrying our first commit with its log matching up to it. */
+  knowsFirstCommit = false;
   /** The follower our last send reached this one through, when it was a chain's end. */
   relayedBy: string | undefined = undefined;
   /** Retransmissions since the follower last answered: each waits longer (node.ts, resendAt). */

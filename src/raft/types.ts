@@ -44,6 +44,8 @@ export interface VoteReply extends PeerBase {
   readonly granted: boolean;
   /** The voter's commit index: what a new leader need not answer again (node.ts). */
   readonly commit: number;
+  /** The highest commit index a leader told the voter of (below it, that leader answered). */
+  readonly told: number;
 }
 
 /**

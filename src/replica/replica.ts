@@ -6,7 +6,7 @@ import { RaftNode, type DurableState } from "../raft/node.ts";
 import { DEFAULT_CONFIG, type LogEntry, type NodeId, type RaftConfig, type RaftMessage } from "../raft/types.ts";
 import type { Random } from "../util/prng.ts";
 import { entrySize } from "../wire/encode.ts";
-import { BROADCAST, isClientRequest, type ClientRequest, type InboundMessage, type OutboundMessage, type PutRequest } from "../wire/messages.ts";
+import { BROADCAST, isClientRequest, type ClientRequest, type GetRequest, type InboundMessage, type OutboundMessage, type PutRequest } from "../wire/messages.ts";
 import { BoundedSet } from "../util/bounded-set.ts";
 import { ClientRequests, REMEMBERED_MIDS } from "./client-requests.ts";
 
@@ -36,6 +36,8 @@ export class Replica {
   readonly kv = new KvStore();
   private readonly requests = new ClientRequests();
   private outbox: OutboundMessage[] = [];
+  /** Replies to clients, sent ahead of the peer messages of the same step (takeOutbox). */
+  private replies: OutboundMessage[] = [];
   private readonly random: Random;
   private readonly debug: ((line: string) => void) | undefined;
   private readonly holdLimit: number;
@@ -79,8 +81,16 @@ export class Replica {
     return this.raft.leader;
   }
 
-  /** Messages produced since the last call, in order. */
+  /** Messages produced since the last call: replies to clients, then peer messages, each in order. */
   takeOutbox(): OutboundMessage[] {
+    // Client replies first: a deposed leader's late `ok` must reach its client before the
+    // answer that lets the new leader serve a get of that key (readWaitsForGuess).
+    if (this.replies.length > 0) {
+      const out = this.replies.concat(this.outbox);
+      this.replies = [];
+      this.outbox = [];
+      return out;
+    }
     const out = this.outbox;
     this.outbox = [];
     return out;
@@ -114,6 +124,7 @@ export class Replica {
   nextDeadline(): number {
     let next = this.raft.nextDeadline();
     for (const held of this.requests.held) next = Math.min(next, held.receivedAt + this.holdLimit);
+    if (this.readsWaitForGuess) next = Math.min(next, this.raft.guessWaitEnds());
     return next;
   }
 
@@ -166,13 +177,19 @@ export class Replica {
     if (requests.reads.length > 0) {
       if (raft.role === "leader") {
         if (raft.canReadLocally(now)) {
-          for (const read of requests.reads) this.reply({ type: "ok", src: this.id, dst: read.src, MID: read.MID, value: this.kv.get(read.key) });
-          requests.reads = [];
+          let waiting: GetRequest[] | undefined;
+          for (const read of requests.reads) {
+            if (this.readWaitsForGuess(read.key, now)) (waiting ??= []).push(read);
+            else this.reply({ type: "ok", src: this.id, dst: read.src, MID: read.MID, value: this.kv.get(read.key) });
+          }
+          requests.reads = waiting ?? [];
+          this.readsWaitForGuess = waiting !== undefined;
         }
       } else {
         // Deposed: the reads go back to waiting for a leader.
         for (const read of requests.reads) requests.held.push({ request: read, receivedAt: now });
         requests.reads = [];
+        this.readsWaitForGuess = false;
       }
     }
 
@@ -220,6 +237,8 @@ export class Replica {
   }
 
   private lastLogged = "";
+  /** Some read waits for a guessed put to be settled (readWaitsForGuess). */
+  private readsWaitForGuess = false;
   /** The commit index the pending puts were last examined at. */
   private settledCommit = -1;
 
@@ -293,6 +312,26 @@ export class Replica {
   }
 
   /**
+   * Whether a get of `key` must wait: the key still holds the value of a put we took over
+   * as answered on a guess (the chain's end or a relayer saw it committed; its own leader
+   * never told us it knew), and that put's leader has not settled it yet. If the guess was
+   * wrong, nobody answered the put, and the client would read a value it was never told
+   * of. Its leader, cut off by a partition, answers it late once it hears our no-op's floor
+   * (oursToAnswerLate); the get goes after that, or after a few election timeouts (a dead
+   * leader never answers; then the guess stands). advanced-1 seed 2499: the get came 170 ms
+   * before the old leader's late `ok`.
+   */
+  private readWaitsForGuess(key: string, now: number): boolean {
+    const raft = this.raft;
+    const { after, through } = raft.guessedAnswered;
+    for (let index = after + 1; index <= through; index++) {
+      const entry = raft.log.entry(index);
+      if (entry.key === key && this.kv.get(key) === entry.value && !raft.guessSettled(index, now)) return true;
+    }
+    return false;
+  }
+
+  /**
    * Whether we still hold a put of this client's that we appended as leader and whose
    * fate we do not know yet: it may commit, and then be ours to answer late. The client's
    * other requests wait here meanwhile instead of going to the new leader: there, a get of
@@ -318,6 +357,6 @@ export class Replica {
       return;
     }
     this.answered.add(message.MID);
-    this.outbox.push(message);
+    this.replies.push(message);
   }
 }

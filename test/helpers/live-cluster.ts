@@ -32,6 +32,8 @@ export class LiveCluster {
   readonly unexpected: Reply[] = [];
   /** The type of every request sent, by MID. */
   readonly sent = new Map<string, string>();
+  /** The key of every request sent, by MID. */
+  readonly keys = new Map<string, string>();
   private target: string;
   private nextMid = 0;
 
@@ -118,6 +120,7 @@ export class LiveCluster {
         resolve(reply);
       });
       this.sent.set(MID, body.type ?? "");
+      if (body.key !== undefined) this.keys.set(MID, body.key);
       this.sockets.get(dst)?.send(JSON.stringify({ src: CLIENT, dst, leader: "FFFF", MID, ...body }));
     });
   }
