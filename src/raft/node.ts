@@ -141,9 +141,9 @@ export class RaftNode {
   private relayedFresh = false;
   /** When we relayed it, and when our current (or last) campaign round began. */
   private relayedAt = Number.NEGATIVE_INFINITY;
+  private roundStartedAt = Number.NEGATIVE_INFINITY;
   /** The leader whose silence started our campaign: asked once per round, not again. */
   private silentLeader: NodeId | undefined;
-  private roundStartedAt = Number.NEGATIVE_INFINITY;
   /** Per fellow follower, the last relay it sent us: its match, in which term, from which send. */
   private readonly relaysHeard = new Map<NodeId, { term: number; match: number; sentAt: number }>();
   private electionDeadline: number;

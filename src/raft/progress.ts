@@ -1,6 +1,7 @@
 // What the leader knows about one follower (etcd's tracker/progress.go, simplified).
 // Probing: one append in flight until the follower's log is found to match.
 // Replicating: appends are pipelined, `next` advanced optimistically as they are sent.
+import type { NodeId } from "./types.ts";
 
 export class Progress {
   /** Index of the next entry to send. */
@@ -23,7 +24,7 @@ export class Progress {
   /** It acknowledged a send carrying our first commit with its log matching up to it. */
   knowsFirstCommit = false;
   /** The follower our last send reached this one through, when it was a chain's end. */
-  relayedBy: string | undefined = undefined;
+  relayedBy: NodeId | undefined = undefined;
   /** Retransmissions since the follower last answered: each waits longer (node.ts, resendAt). */
   retransmits = 0;
 

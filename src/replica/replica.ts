@@ -184,6 +184,9 @@ export class Replica {
           }
           requests.reads = waiting ?? [];
           this.readsWaitForGuess = waiting !== undefined;
+        } else if (now >= raft.guessWaitEnds()) {
+          // Past that deadline it must not keep waking us while the reads wait for a lease.
+          this.readsWaitForGuess = false;
         }
       } else {
         // Deposed: the reads go back to waiting for a leader.
