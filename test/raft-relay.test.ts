@@ -401,6 +401,35 @@ describe("heartbeats", () => {
   });
 });
 
+describe("followers silent since the election", () => {
+  test("one that never answered this leader is sent to ever more rarely; one that answered once keeps the heartbeat pace", () => {
+    const net = new NodeNet(IDS.map((id) => ({ id })));
+    const a = net.node("A");
+    // E is gone before A's election (the leader A replaced, say); D answers A at first.
+    a.tick(5000);
+    net.deliver(5000, (m) => m.src !== "E" && m.dst !== "E");
+    expect(a.role).toBe("leader");
+    // Now D falls silent too; B and C keep answering, so A stays leader.
+    const reached = (m: RaftMessage, id: string) => m.dst === id || (m.type === "append" && m.relayTo === id);
+    const sent = { D: 0, E: 0 };
+    const { heartbeatInterval } = a.config;
+    for (let now = 5000; now < 5000 + 30 * heartbeatInterval; ) {
+      now = Math.max(now + 0.01, a.nextDeadline());
+      a.tick(now);
+      for (const m of net.inFlight) {
+        if (reached(m, "D")) sent.D++;
+        if (reached(m, "E")) sent.E++;
+      }
+      net.deliver(now, (m) => !["D", "E"].includes(m.src) && !["D", "E"].includes(m.dst));
+    }
+    expect(a.role).toBe("leader");
+    // D: a heartbeat a second (and its retries); E: the same for four seconds, then
+    // every half of its silence so far (6, 9, 13.5, 20, 28 s).
+    expect(sent.D).toBeGreaterThanOrEqual(30);
+    expect(sent.E).toBeLessThan(sent.D / 2);
+  });
+});
+
 describe("retransmission back-off", () => {
   test("a cut-off follower gets a handful of retransmissions per heartbeat, not one every few ms", () => {
     const net = electedCluster();

@@ -71,6 +71,10 @@ export const HEARTBEAT_RETRY_MS = 50;
 const GUESS_WAIT_TIMEOUTS = 1;
 /** Leaders of this many recent terms are remembered (whose puts a new leader may guess about). */
 const TERM_LEADERS_KEPT = 8;
+/** A follower that never answered us is taken as gone after this many silent heartbeat intervals. */
+const SILENT_AFTER = 4;
+/** ... and is then sent to at least once per this many intervals. */
+const SILENT_PACE_LIMIT = 8;
 /** A follower further behind than this catches up with heartbeats before it takes puts. */
 const CATCH_UP_LAG = 64;
 
@@ -698,7 +702,7 @@ export class RaftNode {
    * or cut-off follower would cost a new leader a dozen quick probes.
    */
   private resendAt(progress: Progress): number {
-    const heartbeatAt = progress.lastSentAt + this.config.heartbeatInterval;
+    const heartbeatAt = progress.lastSentAt + this.heartbeatPace(progress);
     const urgent = !progress.probing || this._commitIndex < this.log.lastIndex;
     if (urgent && this.awaitingAnswer(progress)) {
       // Two quick retries first: on a lossy link a live follower is worth them. Then the
@@ -716,6 +720,19 @@ export class RaftNode {
       return Math.min(heartbeatAt, progress.lastSentAt + (heartbeatOnly ? Math.max(wait, HEARTBEAT_RETRY_MS) : wait));
     }
     return heartbeatAt;
+  }
+
+  /**
+   * How long a follower may go without a send from us: the heartbeat interval; but a
+   * follower that has never answered us in this term and has been silent for
+   * SILENT_AFTER intervals (the leader we replaced, killed, most likely) is sent to only
+   * every half of its silence so far, up to SILENT_PACE_LIMIT intervals.
+   */
+  private heartbeatPace(progress: Progress): number {
+    const interval = this.config.heartbeatInterval;
+    const silence = progress.lastSentAt - progress.lastHeardAt;
+    if (progress.ackedSentAt !== Number.NEGATIVE_INFINITY || silence < SILENT_AFTER * interval) return interval;
+    return Math.min(silence / 2, SILENT_PACE_LIMIT * interval);
   }
 
   /**
