@@ -210,12 +210,10 @@ export class RaftNode {
 
   /**
    * The entries we took over as answered without their leader having told us so (the
-   * chain's end's, the voters' and the relayer's knowledge: answeredBefore), as an index
-   * range (first, last]; empty when every one was told.
+   * chain's end's, the voters' and the relayer's knowledge: answeredBefore) are those
+   * after this index, up to leaderCommitFloor; none when every one was told.
    */
-  get guessedAnswered(): { after: number; through: number } {
-    return { after: this.guessedAbove, through: this._leaderCommitFloor };
-  }
+  get guessedAfter(): number { return this.guessedAbove; }
 
   /**
    * Whether the put at `index`, in the guessed range, is settled: the replica that led its
@@ -475,10 +473,7 @@ export class RaftNode {
       // term lasts). Our answer was what got lost; we answer for both, one hop short.
       const heard = this.relaysHeard.get(next);
       if (request.entries.length > 0 && heard !== undefined && heard.term === request.term && heard.match >= lastNew) {
-        this.host.send({
-          type: "appended", src: this.id, dst: leader, term: this._term, success: true, match: lastNew, hintIndex: 0, hintTerm: 0,
-          sentAt: request.sentAt, relay: { peer: next, match: heard.match, sentAt: heard.sentAt },
-        });
+        this.replyAppend(request, leader, true, lastNew, 0, 0, { peer: next, match: heard.match, sentAt: heard.sentAt });
         return;
       }
       // Our log matches: pass the append on; the next follower answers for both of us.
@@ -541,10 +536,17 @@ export class RaftNode {
     return held > 0 && this.log.termAt(held) === request.term ? held : 0;
   }
 
-  private replyAppend(request: AppendRequest, leader: NodeId, success: boolean, match: number, hintIndex: number, hintTerm: number): void {
+  /**
+   * Answers the leader. Answering for a follower that relayed to us, the leader credits it
+   * too: by default the relayer of this very append; `relay` names one from an earlier
+   * relay (a turned-round chain, onAppend).
+   */
+  private replyAppend(
+    request: AppendRequest, leader: NodeId, success: boolean, match: number, hintIndex: number, hintTerm: number,
+    relay: AppendReply["relay"] = request.relay === undefined ? undefined : { peer: request.src, match: request.relay.match },
+  ): void {
     const base = { type: "appended", src: this.id, dst: leader, term: this._term, success, match, hintIndex, hintTerm, sentAt: request.sentAt } as const;
-    // Answering for a follower that relayed to us: the leader credits it too.
-    this.host.send(request.relay === undefined ? base : { ...base, relay: { peer: request.src, match: request.relay.match } });
+    this.host.send(relay === undefined ? base : { ...base, relay });
   }
 
   private onAppendReply(reply: AppendReply, now: number): void {

@@ -85,14 +85,15 @@ export class Replica {
   takeOutbox(): OutboundMessage[] {
     // Client replies first: a deposed leader's late `ok` must reach its client before the
     // answer that lets the new leader serve a get of that key (readWaitsForGuess).
-    if (this.replies.length > 0) {
-      const out = this.replies.concat(this.outbox);
-      this.replies = [];
+    if (this.replies.length === 0) {
+      const out = this.outbox;
       this.outbox = [];
       return out;
     }
-    const out = this.outbox;
-    this.outbox = [];
+    // Only when both hold something is a new array made.
+    const out = this.outbox.length === 0 ? this.replies : this.replies.concat(this.outbox);
+    this.replies = [];
+    if (this.outbox.length > 0) this.outbox = [];
     return out;
   }
 
@@ -326,8 +327,7 @@ export class Replica {
    */
   private readWaitsForGuess(key: string, now: number): boolean {
     const raft = this.raft;
-    const { after, through } = raft.guessedAnswered;
-    for (let index = after + 1; index <= through; index++) {
+    for (let index = raft.guessedAfter + 1; index <= raft.leaderCommitFloor; index++) {
       const entry = raft.log.entry(index);
       if (entry.key === key && this.kv.get(key) === entry.value && !raft.guessSettled(index, now)) return true;
     }
