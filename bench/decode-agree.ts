@@ -42,7 +42,7 @@ const PEER_BASES: readonly Record<string, unknown>[] = [
   },
   { src: "0002", dst: "0000", type: "appended", term: 3, success: true, match: 9, hintIndex: 0, hintTerm: 0, sentAt: 1234.5, relay: { peer: "0001", match: 9 } },
   { src: "0001", dst: "0002", leader: "FFFF", type: "vote", term: 4, pre: true, lastIndex: 9, lastTerm: 3 },
-  { src: "0002", dst: "0001", type: "voted", term: 4, pre: false, granted: true, commit: 6, told: 5 },
+  { src: "0002", dst: "0001", type: "voted", term: 4, pre: false, granted: true, commit: 6, told: 5, ackTerm: 4, acked: 7 },
 ];
 const ODD_ENTRIES: readonly unknown[] = [[], [[]], [[3, "k"]], [[3, "k", "v", "001A", "m", "x"]], [[-1]], [[1.5]], [["3"]], [[3, 1, "v", "001A", "m"]], [[3, "k", "v", "z".repeat(65), "m"]], [{ term: 3 }], [null], [[3], [2, "k", "v", "001A", "m"]]];
 const ODD_RELAYS: readonly unknown[] = [{ leader: "0000" }, { peer: "0001", match: -1 }, { leader: "0000", match: 1, extra: 2 }, { peer: "0001", match: 2, leader: "0000" }, { peer: "0001", match: 2, sentAt: 1.5 }, { peer: "0001", match: 2, sentAt: "1.5" }, { peer: "0001", match: 2, sentAt: null }, { sentAt: 3, match: 2, peer: "0001" }, [], [1, 2]];

@@ -132,7 +132,7 @@ describe("pre-vote and check-quorum", () => {
     b.tick(b.nextDeadline());
     expect(asked()).toEqual(["C", "D", "E"]);
     // C and D grant: B stands for election, and the new round asks A once again.
-    for (const id of ["C", "D"]) b.step({ type: "voted", src: id, dst: "B", term: 2, pre: true, granted: true, commit: 0, told: 0 }, start + 70);
+    for (const id of ["C", "D"]) b.step({ type: "voted", src: id, dst: "B", term: 2, pre: true, granted: true, commit: 0, told: 0, ackTerm: 0, acked: 0 }, start + 70);
     expect(b.role).toBe("candidate");
     expect(asked()).toEqual(["A", "C", "D", "E"]);
     b.tick(b.nextDeadline());

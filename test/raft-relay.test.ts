@@ -263,6 +263,32 @@ describe("relay chains", () => {
     expect(successor.leaderCommitFloor).toBe(index);
   });
 
+  test("a successor whose voters answered the entry directly, enough of them to commit it, takes it as answered", () => {
+    const { net, a, index, head } = proposeThroughChain();
+    // The chain is lost; the entry goes straight to two followers, as under heavy loss or
+    // after a reroute. Both answer, A commits (and would answer its client), and is gone
+    // before any send tells a follower of that commit.
+    const [b, c] = IDS.slice(1).filter((id) => id !== head.relayTo);
+    for (const id of [b!, c!]) net.node(id).step({ ...head, dst: id, relayTo: undefined }, 6000);
+    for (const reply of net.take(() => true)) a.step(reply, 6000);
+    expect(a.commitIndex).toBe(index);
+    for (const id of IDS.slice(1)) expect(net.node(id).commitIndex, id).toBeLessThan(index);
+    // Both answers reached A: with A itself, a quorum held the entry. The successor's
+    // voters say they answered it (and what they answered, in which term).
+    electAlone(net, b!, (m) => m.src !== "A" && m.dst !== "A");
+    expect(net.node(b!).leaderCommitFloor).toBe(index);
+  });
+
+  test("one follower's answer is not enough: a successor that alone answered the entry answers the put", () => {
+    const { net, a, index, head } = proposeThroughChain();
+    const [b] = IDS.slice(1).filter((id) => id !== head.relayTo);
+    net.node(b!).step({ ...head, dst: b!, relayTo: undefined }, 6000);
+    for (const reply of net.take(() => true)) a.step(reply, 6000);
+    expect(a.commitIndex).toBeLessThan(index);
+    electAlone(net, b!, (m) => m.src !== "A" && m.dst !== "A");
+    expect(net.node(b!).leaderCommitFloor).toBeLessThan(index);
+  });
+
   test("a relayer elected without the chain's end still takes the put it relayed as answered", () => {
     const { net, index, head, relayed } = commitThroughChain();
     // A and the chain's end are cut off together; the relayer wins among the other three.

@@ -10,7 +10,7 @@ import { checkFastPathAgrees } from "../bench/decode-agree.ts";
 
 const peerMessages: RaftMessage[] = [
   { type: "vote", src: "0001", dst: "0002", term: 3, pre: true, lastIndex: 9, lastTerm: 2 },
-  { type: "voted", src: "0002", dst: "0001", term: 3, pre: false, granted: true, commit: 7, told: 0 },
+  { type: "voted", src: "0002", dst: "0001", term: 3, pre: false, granted: true, commit: 7, told: 0, ackTerm: 3, acked: 9 },
   {
     type: "append",
     quiet: false,

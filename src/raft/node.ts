@@ -132,6 +132,11 @@ export class RaftNode {
   private leaderToldCommit = 0;
   /** The highest such index a voter has told us of. */
   private peerToldCommit = 0;
+  /** Our last successful answer to a leader: its term and our match (votes carry it). */
+  private ackTerm = 0;
+  private acked = 0;
+  /** Per voter, the last successful answer it gave a leader (from its vote replies). */
+  private readonly peerAcks = new Map<NodeId, { term: number; index: number }>();
   /** Who led each recent term we followed: the replica that would answer its puts. */
   private readonly termLeaders = new Map<number, NodeId>();
   /** As leader: entries above this, up to our floor, we took as answered on a guess. */
@@ -387,7 +392,7 @@ export class RaftNode {
         this.postponedForCandidate = true;
         this.resetElectionTimer(now);
       }
-      this.host.send({ type: "voted", src: this.id, dst: request.src, term: granted ? request.term : this._term, pre: true, granted, commit: this._commitIndex, told: this.leaderToldCommit });
+      this.host.send({ type: "voted", src: this.id, dst: request.src, term: granted ? request.term : this._term, pre: true, granted, commit: this._commitIndex, told: this.leaderToldCommit, ackTerm: this.ackTerm, acked: this.acked });
       return;
     }
     if (request.term > this._term) this.becomeFollower(request.term, undefined, now);
@@ -396,12 +401,18 @@ export class RaftNode {
       this._votedFor = request.src;
       this.resetElectionTimer(now);
     }
-    this.host.send({ type: "voted", src: this.id, dst: request.src, term: this._term, pre: false, granted, commit: this._commitIndex, told: this.leaderToldCommit });
+    this.host.send({ type: "voted", src: this.id, dst: request.src, term: this._term, pre: false, granted, commit: this._commitIndex, told: this.leaderToldCommit, ackTerm: this.ackTerm, acked: this.acked });
   }
 
   private onVoteReply(reply: VoteReply, now: number): void {
     if (reply.commit > this.peerCommit) this.peerCommit = reply.commit;
     if (reply.told > this.peerToldCommit) this.peerToldCommit = reply.told;
+    const ack = this.peerAcks.get(reply.src);
+    if (ack === undefined) this.peerAcks.set(reply.src, { term: reply.ackTerm, index: reply.acked });
+    else if (reply.ackTerm > ack.term || (reply.ackTerm === ack.term && reply.acked > ack.index)) {
+      ack.term = reply.ackTerm;
+      ack.index = reply.acked;
+    }
     // The chain's end we relayed to would have committed the entry on receiving it (it
     // was new in its leader's term: replicatedOnMajority). Its commit below it says our
     // relay never arrived: nobody answered that put, so our guess is withdrawn. Only an
@@ -545,6 +556,11 @@ export class RaftNode {
     request: AppendRequest, leader: NodeId, success: boolean, match: number, hintIndex: number, hintTerm: number,
     relay: AppendReply["relay"] = request.relay === undefined ? undefined : { peer: request.src, match: request.relay.match },
   ): void {
+    // Remembered for our votes: a successor counts who answered its predecessor (ackedByQuorum).
+    if (success && (this._term !== this.ackTerm || match > this.acked)) {
+      this.ackTerm = this._term;
+      this.acked = match;
+    }
     const base = { type: "appended", src: this.id, dst: leader, term: this._term, success, match, hintIndex, hintTerm, sentAt: request.sentAt } as const;
     this.host.send(relay === undefined ? base : { ...base, relay });
   }
@@ -788,25 +804,6 @@ export class RaftNode {
     return (progress.probing ? -4e15 : 0) + (progress.retransmits > 0 ? -2e15 : 0) + (behind > CATCH_UP_LAG ? -1e15 : 0) - progress.lastSentAt;
   }
 
-  /**
-   * Under heavy loss, entries go directly to followers, and no chain end learns that they
-   * committed: a successor elected right after would answer those puts again. One quiet
-   * message (no reply wanted) to the follower that answered last tells it; its vote then
-   * tells the successor ("Voters tell"). It costs one message per commit, only while
-   * chains do not pay.
-   */
-  private tellOneFollower(now: number): void {
-    let best: NodeId | undefined;
-    let heardAt = Number.NEGATIVE_INFINITY;
-    for (const [peer, progress] of this.progress) {
-      if (this.holdsAll(progress) && progress.lastHeardAt > heardAt) {
-        best = peer;
-        heardAt = progress.lastHeardAt;
-      }
-    }
-    if (best !== undefined) this.sendAppend(best, this.progress.get(best)!, now, true);
-  }
-
   /** Tells followers holding the new commit point about it, without wanting a reply. */
   private announceCommit(now: number): void {
     for (const [peer, progress] of this.progress) if (this.holdsAll(progress)) this.sendAppend(peer, progress, now, true);
@@ -880,7 +877,6 @@ export class RaftNode {
       const first = this.firstCommit === 0;
       if (first) this.firstCommit = candidate;
       if (this.config.announceCommits || first) this.announceCommit(now);
-      else if (!this.chainsPay()) this.tellOneFollower(now);
     }
   }
 
@@ -1007,7 +1003,24 @@ export class RaftNode {
   private answeredBefore(): number {
     const relayed = this.log.termAt(this.relayedIndex) === this.relayedTerm ? this.relayedIndex : 0;
     const told = Math.min(Math.max(this.peerCommit, relayed), this.log.lastIndex);
-    return Math.max(this._commitIndex, told);
+    return Math.max(this._commitIndex, told, this.ackedByQuorum());
+  }
+
+  /**
+   * The highest entry of the last term we hold whose leader heard enough successful
+   * answers to commit it (ours and the voters' last ones, each matching up to its index),
+   * if every one arrived: that leader has then answered it, most likely.
+   */
+  private ackedByQuorum(): number {
+    const term = this.log.lastTerm;
+    const indices: number[] = [];
+    if (this.ackTerm === term) indices.push(Math.min(this.acked, this.log.lastIndex));
+    for (const ack of this.peerAcks.values()) if (ack.term === term) indices.push(Math.min(ack.index, this.log.lastIndex));
+    const needed = majority(this.clusterSize) - 1;
+    if (indices.length < needed) return 0;
+    indices.sort((x, y) => y - x);
+    const index = indices[needed - 1]!;
+    return this.log.termAt(index) === term ? index : 0;
   }
 
   private becomeFollower(term: number, leader: NodeId | undefined, now: number): void {

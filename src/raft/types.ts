@@ -46,6 +46,9 @@ export interface VoteReply extends PeerBase {
   readonly commit: number;
   /** The highest commit index a leader told the voter of (below it, that leader answered). */
   readonly told: number;
+  /** The voter's last successful answer to a leader: in which term, matching up to which index. */
+  readonly ackTerm: number;
+  readonly acked: number;
 }
 
 /**

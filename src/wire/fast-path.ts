@@ -45,9 +45,9 @@ export function fastDecode(parsed: unknown): InboundMessage | undefined {
       return { ...head, type, term, pre, lastIndex, lastTerm };
     }
     case "voted": {
-      const { term, pre, granted, commit, told } = parsed;
-      if (!isCount(term) || typeof pre !== "boolean" || typeof granted !== "boolean" || !isCount(commit) || !isCount(told)) return undefined;
-      return { ...head, type, term, pre, granted, commit, told };
+      const { term, pre, granted, commit, told, ackTerm, acked } = parsed;
+      if (!isCount(term) || typeof pre !== "boolean" || typeof granted !== "boolean" || !isCount(commit) || !isCount(told) || !isCount(ackTerm) || !isCount(acked)) return undefined;
+      return { ...head, type, term, pre, granted, commit, told, ackTerm, acked };
     }
     default:
       return undefined;

@@ -19,7 +19,7 @@ const Inbound = v.variant("type", [
   v.object({ ...header, type: v.literal("get"), MID: Text, key: Text }),
   v.object({ ...header, type: v.literal("put"), MID: Text, key: Text, value: Text }),
   v.object({ ...header, type: v.literal("vote"), term: Count, pre: v.boolean(), lastIndex: Count, lastTerm: Count }),
-  v.object({ ...header, type: v.literal("voted"), term: Count, pre: v.boolean(), granted: v.boolean(), commit: Count, told: Count }),
+  v.object({ ...header, type: v.literal("voted"), term: Count, pre: v.boolean(), granted: v.boolean(), commit: Count, told: Count, ackTerm: Count, acked: Count }),
   v.object({
     ...header,
     type: v.literal("append"),
