@@ -279,6 +279,38 @@ describe("relay chains", () => {
     expect(net.node(b!).leaderCommitFloor).toBe(index);
   });
 
+  test("a guessed put's leader settles it only by answering a send that carried the successor's first commit", () => {
+    const { net, index, relayed } = commitThroughChain();
+    // A is cut off; the chain's end, which alone knew the commit, wins among the others
+    // and takes the put as answered on that guess. Its sends to A wait.
+    const end = net.node(relayed.dst);
+    const toA: RaftMessage[] = [];
+    electAlone(net, end.id, (m) => {
+      if (m.dst === "A") toA.push(m);
+      return m.src !== "A" && m.dst !== "A";
+    });
+    expect(end.leaderCommitFloor).toBe(index);
+    expect(end.guessedAfter).toBeLessThan(index);
+    const noOp = toA.find((m) => m.type === "append" && m.entries.length > 0) as AppendRequest;
+    expect(noOp.commit).toBeLessThan(index + 1); // sent before the no-op committed
+    // The no-op committed among the others; the next send to A carries that commit.
+    let now = 6200;
+    for (; now < 9000 && !net.inFlight.some((m) => m.type === "append" && m.dst === "A" && !m.quiet); now += 10) end.tick(now);
+    const told = net.take((m) => m.type === "append" && m.dst === "A" && !m.quiet)[0] as AppendRequest;
+    expect(told.commit).toBeGreaterThan(index);
+    // A answers the first send late: its log matches past the no-op, but that send did
+    // not tell it the commit, so it cannot have decided about its put yet.
+    net.node("A").step(noOp, now);
+    const early = net.take((m) => m.type === "appended" && m.src === "A")[0] as AppendReply;
+    expect(early.match).toBeGreaterThan(index);
+    end.step(early, now);
+    expect(end.guessSettled(index, now)).toBe(false);
+    // Its answer to the send that told it settles the put.
+    net.node("A").step(told, now);
+    end.step(net.take((m) => m.type === "appended" && m.src === "A")[0]!, now);
+    expect(end.guessSettled(index, now)).toBe(true);
+  });
+
   test("one follower's answer is not enough: a successor that alone answered the entry answers the put", () => {
     const { net, a, index, head } = proposeThroughChain();
     const [b] = IDS.slice(1).filter((id) => id !== head.relayTo);
