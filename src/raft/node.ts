@@ -392,7 +392,7 @@ export class RaftNode {
         this.postponedForCandidate = true;
         this.resetElectionTimer(now);
       }
-      this.host.send({ type: "voted", src: this.id, dst: request.src, term: granted ? request.term : this._term, pre: true, granted, commit: this._commitIndex, told: this.leaderToldCommit, ackTerm: this.ackTerm, acked: this.acked });
+      this.sendVoted(request.src, granted ? request.term : this._term, true, granted);
       return;
     }
     if (request.term > this._term) this.becomeFollower(request.term, undefined, now);
@@ -401,7 +401,12 @@ export class RaftNode {
       this._votedFor = request.src;
       this.resetElectionTimer(now);
     }
-    this.host.send({ type: "voted", src: this.id, dst: request.src, term: this._term, pre: false, granted, commit: this._commitIndex, told: this.leaderToldCommit, ackTerm: this.ackTerm, acked: this.acked });
+    this.sendVoted(request.src, this._term, false, granted);
+  }
+
+  /** A (pre-)vote answer also says what we know of what our last leader answered (answeredBefore). */
+  private sendVoted(to: NodeId, term: number, pre: boolean, granted: boolean): void {
+    this.host.send({ type: "voted", src: this.id, dst: to, term, pre, granted, commit: this._commitIndex, told: this.leaderToldCommit, ackTerm: this.ackTerm, acked: this.acked });
   }
 
   private onVoteReply(reply: VoteReply, now: number): void {
@@ -749,7 +754,7 @@ export class RaftNode {
   private heartbeatPace(progress: Progress): number {
     const interval = this.config.heartbeatInterval;
     const silence = progress.lastSentAt - progress.lastHeardAt;
-    if (progress.ackedSentAt !== Number.NEGATIVE_INFINITY || silence < SILENT_AFTER * interval) return interval;
+    if (progress.answeredOnce || silence < SILENT_AFTER * interval) return interval;
     return Math.min(silence / 2, SILENT_PACE_LIMIT * interval);
   }
 
@@ -1007,20 +1012,27 @@ export class RaftNode {
   }
 
   /**
-   * The highest entry of the last term we hold whose leader heard enough successful
-   * answers to commit it (ours and the voters' last ones, each matching up to its index),
-   * if every one arrived: that leader has then answered it, most likely.
+   * The commit point the leader of the last term we hold would have reached had every
+   * successful answer it was given arrived: advanceCommit over its followers' last answers
+   * (ours and the voters'), that leader holding every entry of its term we hold. It then
+   * answered those puts, most likely.
    */
   private ackedByQuorum(): number {
     const term = this.log.lastTerm;
-    const indices: number[] = [];
-    if (this.ackTerm === term) indices.push(Math.min(this.acked, this.log.lastIndex));
-    for (const ack of this.peerAcks.values()) if (ack.term === term) indices.push(Math.min(ack.index, this.log.lastIndex));
-    const needed = majority(this.clusterSize) - 1;
-    if (indices.length < needed) return 0;
-    indices.sort((x, y) => y - x);
-    const index = indices[needed - 1]!;
-    return this.log.termAt(index) === term ? index : 0;
+    const last = this.log.lastIndex;
+    const leader = this.termLeaders.get(term);
+    const values = this.quorumValues;
+    values[0] = last;
+    let i = 1;
+    // A leader never answers itself; one we did not follow, we did not answer either.
+    if (leader !== undefined && leader !== this.id) values[i++] = this.ackTerm === term ? Math.min(this.acked, last) : 0;
+    for (const peer of this.peers) {
+      if (peer === leader) continue;
+      const ack = this.peerAcks.get(peer);
+      values[i++] = ack !== undefined && ack.term === term ? Math.min(ack.index, last) : 0;
+    }
+    const index = quorumValue(values, this.quorumScratch);
+    return index > 0 && this.log.termAt(index) === term ? index : 0;
   }
 
   private becomeFollower(term: number, leader: NodeId | undefined, now: number): void {

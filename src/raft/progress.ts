@@ -43,6 +43,11 @@ export class Progress {
     if (sentAt > this.ackedSentAt) this.ackedSentAt = sentAt;
   }
 
+  /** The follower acknowledged some send of ours in this term. */
+  get answeredOnce(): boolean {
+    return this.ackedSentAt !== Number.NEGATIVE_INFINITY;
+  }
+
   /** Nothing from the follower since our last send to it (at the same instant included). */
   lastSendUnanswered(): boolean {
     return this.lastHeardAt <= this.lastSentAt;

@@ -83,18 +83,14 @@ export class Replica {
 
   /** Messages produced since the last call: replies to clients, then peer messages, each in order. */
   takeOutbox(): OutboundMessage[] {
+    const { replies, outbox } = this;
+    if (replies.length > 0) this.replies = [];
+    if (outbox.length > 0) this.outbox = [];
     // Client replies first: a deposed leader's late `ok` must reach its client before the
-    // answer that lets the new leader serve a get of that key (readWaitsForGuess).
-    if (this.replies.length === 0) {
-      const out = this.outbox;
-      this.outbox = [];
-      return out;
-    }
-    // Only when both hold something is a new array made.
-    const out = this.outbox.length === 0 ? this.replies : this.replies.concat(this.outbox);
-    this.replies = [];
-    if (this.outbox.length > 0) this.outbox = [];
-    return out;
+    // answer that lets the new leader serve a get of that key (readWaitsForGuess). A new
+    // array only when both hold something; an empty result may be our own (read, not kept).
+    if (replies.length === 0) return outbox;
+    return outbox.length === 0 ? replies : replies.concat(outbox);
   }
 
   /** Requests accepted but not yet answered. */
