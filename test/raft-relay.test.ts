@@ -489,6 +489,65 @@ describe("followers silent since the election", () => {
 });
 
 describe("retransmission back-off", () => {
+  test("a leader with a quorum in step probes followers that never answered at the heartbeat pace, not with every put", () => {
+    const net = new NodeNet(IDS.map((id) => ({ id })));
+    const a = net.node("A");
+    // D and E are gone before A's election (the leader A replaced, killed, say).
+    const alive = (m: RaftMessage) => !["D", "E"].includes(m.src) && !["D", "E"].includes(m.dst);
+    const reached = (m: RaftMessage, id: string) => m.dst === id || (m.type === "append" && m.relayTo === id);
+    a.tick(5000);
+    net.deliver(5000, alive);
+    expect(a.role).toBe("leader");
+    // A put every 77 ms for most of a heartbeat interval, as advanced-2's clients send them.
+    const sent = { D: 0, E: 0 };
+    const count = () => {
+      for (const m of net.inFlight) for (const id of ["D", "E"] as const) if (reached(m, id)) sent[id]++;
+    };
+    let now = 5000;
+    for (let put = 0; put < 10; put++) {
+      const at = 5100 + put * 77;
+      while (a.nextDeadline() < at) {
+        now = Math.max(now + 0.01, a.nextDeadline());
+        a.tick(now);
+        count();
+        net.deliver(now, alive);
+      }
+      now = at;
+      const index = a.propose({ term: a.term, key: `k${put}`, value: "v" }, now);
+      // As the binary does: a deadline already past runs at once, before any answer.
+      if (a.nextDeadline() <= now) a.tick(now);
+      count();
+      net.deliver(now, alive);
+      // B and C make the quorum: each put commits at once, with nobody else.
+      expect(a.commitIndex).toBe(index);
+    }
+    // Nothing to D or E since the election's no-op (two puts in the same 4 ms once probed
+    // each again, with backing-off waits: six sends each over these ten puts).
+    expect(sent).toEqual({ D: 0, E: 0 });
+  });
+
+  test("once the followers in step no longer make a quorum, a silent one is probed again at once", () => {
+    const net = new NodeNet(IDS.map((id) => ({ id })));
+    const a = net.node("A");
+    // D's packets are lost during the election; it is alive. E is gone.
+    const without = (...ids: string[]) => (m: RaftMessage) => !ids.includes(m.src) && !ids.includes(m.dst);
+    a.tick(5000);
+    net.deliver(5000, without("D", "E"));
+    expect(a.role).toBe("leader");
+    // B is killed: a new put has only C in step, and needs D.
+    const index = a.propose({ term: a.term, key: "k", value: "v" }, 5100);
+    net.deliver(5100, without("B", "D", "E"));
+    let now = 5100;
+    while (a.commitIndex < index && now < 5100 + a.config.heartbeatInterval) {
+      now = Math.max(now + 0.01, a.nextDeadline());
+      a.tick(now);
+      net.deliver(now, without("B", "E"));
+    }
+    expect(a.commitIndex).toBe(index);
+    // Within the retransmission back-off of an entry (a few tries), not a heartbeat later.
+    expect(now - 5100).toBeLessThan(100);
+  });
+
   test("a cut-off follower gets a handful of retransmissions per heartbeat, not one every few ms", () => {
     const net = electedCluster();
     const a = net.node("A");

@@ -721,12 +721,14 @@ export class RaftNode {
    * likely), backing off exponentially while it stays silent, and never later than the
    * heartbeat pace; so a lost message costs a few milliseconds, and a dead or cut-off
    * follower a handful of packets, not hundreds. An unanswered probe is urgent only while
-   * entries wait for a quorum: then it may be the follower they need; otherwise a dead
-   * or cut-off follower would cost a new leader a dozen quick probes.
+   * entries wait for a quorum that the followers in step cannot make: then it may be the
+   * follower they need; otherwise a dead or cut-off follower would cost a new leader a
+   * dozen quick probes (with every put, each finding the last probe overdue, when the
+   * followers in step alone committed them: advanced-2's and crash-4's killed leaders).
    */
   private resendAt(progress: Progress): number {
     const heartbeatAt = progress.lastSentAt + this.heartbeatPace(progress);
-    const urgent = !progress.probing || this._commitIndex < this.log.lastIndex;
+    const urgent = !progress.probing || (this._commitIndex < this.log.lastIndex && this.inStepFollowers() < majority(this.clusterSize) - 1);
     if (urgent && this.awaitingAnswer(progress)) {
       // Two quick retries first: on a lossy link a live follower is worth them. Then the
       // gap grows fourfold under light loss (16, 64, 256 ms, then the heartbeat): a
@@ -765,6 +767,17 @@ export class RaftNode {
    */
   private chainsPay(): boolean {
     return this.loss.pathSuccess(3) >= CHAIN_SUCCESS_FLOOR;
+  }
+
+  /**
+   * Followers whose log we know matches ours and that answered one of our last two sends:
+   * while they make a quorum, new entries need nobody else, and a follower that never
+   * answered us (dead or cut off, most likely) is probed at the heartbeat pace only.
+   */
+  private inStepFollowers(): number {
+    let inStep = 0;
+    for (const progress of this.progress.values()) if (!progress.probing && progress.retransmits <= REROUTE_AFTER) inStep++;
+    return inStep;
   }
 
   /** Followers that answered at least one of our last few sends. */
