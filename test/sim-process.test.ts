@@ -1,8 +1,10 @@
 // The process-and-socket side with scripted fixture replicas: each fault is detected
 // through real SEQPACKET sockets and real processes, and nothing is left behind.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pageIn } from "../src/sim/page-in.ts";
 import type { RunReport } from "../src/sim/report.ts";
 import { runScenario } from "../src/sim/run.ts";
 import { parseScenario } from "../src/sim/scenario.ts";
@@ -187,4 +189,21 @@ describe("interrupting the simulator", () => {
     for (const pid of replicas) expect(existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z")).toBe(false);
     expect(existsSync(dir)).toBe(false);
   }, 15_000);
+});
+
+describe("paging the replica binary in before a run", () => {
+  test("reads the whole file across chunk boundaries, and a missing file is an error", () => {
+    const dir = mkdtempSync(join(tmpdir(), "kvpagein-"));
+    try {
+      const path = join(dir, "binary");
+      const size = 2 * (1 << 20) + 12345; // two full chunks and a partial one
+      writeFileSync(path, Buffer.alloc(size, 7));
+      expect(pageIn(path)).toBe(size);
+      writeFileSync(path, "");
+      expect(pageIn(path)).toBe(0);
+      expect(() => pageIn(join(dir, "absent"))).toThrow(/ENOENT/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

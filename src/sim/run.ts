@@ -11,6 +11,7 @@ import { PacketSocket } from "../net/packet-socket.ts";
 import { killGroupsSync, processAlive, registerCleanup, removeDir, signalGroup } from "./cleanup.ts";
 import { randomSeed, seedToNumber } from "./prng.ts";
 import { readProcUsage, type ProcUsage } from "./procstat.ts";
+import { pageIn } from "./page-in.ts";
 import { buildReport, type ReplicaInfo, type RunReport } from "./report.ts";
 import type { Scenario } from "./scenario.ts";
 import { Simulation, type SimHost } from "./simulation.ts";
@@ -61,6 +62,7 @@ export function checkExecutable(path: string): string {
 
 export async function runScenario(opts: RunOptions): Promise<RunReport> {
   const replica = checkExecutable(opts.replica);
+  pageIn(replica); // a cold binary would time the disk, not the replica's start-up
   const s = opts.scenario;
   const seed = opts.seed ?? (s.seed === undefined ? randomSeed() : seedToNumber(s.seed));
   const dir = mkdtempSync(join(tmpdir(), "kvsim-"));
