@@ -15,6 +15,7 @@ const Overrides = v.strictObject({
   maxAppendBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(15000))),
   announceCommits: v.optional(v.boolean()),
   fanoutTarget: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
+  electOnDemand: v.optional(v.boolean()),
 });
 
 export function configFromEnv(text: string | undefined): { ok: true; config: RaftConfig } | { ok: false; error: string } {

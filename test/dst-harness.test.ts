@@ -2,6 +2,7 @@
 import { expect, test } from "bun:test";
 import { VirtualCluster } from "../src/dst/cluster.ts";
 import { InvariantChecker } from "../src/dst/invariants.ts";
+import { CLASSIC_ELECTIONS } from "../src/raft/types.ts";
 import { runSeed } from "../src/dst/run.ts";
 import { scenarioFor } from "../src/dst/scenario.ts";
 
@@ -30,7 +31,7 @@ test("scenarios vary with the seed and respect overrides", () => {
 
 /** A settled 3-replica cluster with a checker watching it. */
 function watched(): { cluster: VirtualCluster; checker: InvariantChecker } {
-  const cluster = new VirtualCluster({ size: 3, seed: 11 });
+  const cluster = new VirtualCluster({ size: 3, seed: 11, config: CLASSIC_ELECTIONS });
   const checker = new InvariantChecker(cluster);
   cluster.afterEvent = (touched) => checker.check(touched);
   cluster.runUntil(3000);

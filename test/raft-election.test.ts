@@ -1,7 +1,7 @@
 // Elections on the virtual-time cluster: one leader, split votes, pre-vote, check-quorum.
 import { describe, expect, test } from "bun:test";
 import { VirtualCluster, type LinkPolicy } from "../src/dst/cluster.ts";
-import { DEFAULT_CONFIG } from "../src/raft/types.ts";
+import { CLASSIC_ELECTIONS, DEFAULT_CONFIG } from "../src/raft/types.ts";
 import { logTerms, NodeNet } from "./helpers/node-net.ts";
 
 /** Drops every delivery that crosses between `isolated` and the rest. */
@@ -17,7 +17,7 @@ describe("leader election", () => {
   for (const size of [3, 5, 7]) {
     test(`${size} replicas elect exactly one leader, and send nothing early`, () => {
       for (let seed = 1; seed <= 20; seed++) {
-        const cluster = new VirtualCluster({ size, seed });
+        const cluster = new VirtualCluster({ size, seed, config: CLASSIC_ELECTIONS });
         let firstSend = Number.POSITIVE_INFINITY;
         cluster.onSend = () => (firstSend = Math.min(firstSend, cluster.now));
         cluster.runUntil(5000);
@@ -60,7 +60,7 @@ describe("leader election", () => {
 describe("pre-vote and check-quorum", () => {
   test("a replica cut off for a long time rejoins without deposing the leader", () => {
     for (let seed = 1; seed <= 10; seed++) {
-      const cluster = new VirtualCluster({ size: 5, seed });
+      const cluster = new VirtualCluster({ size: 5, seed, config: CLASSIC_ELECTIONS });
       cluster.runUntil(4000);
       const leader = cluster.leaders()[0]!;
       const termBefore = leader.raft.term;
@@ -79,7 +79,7 @@ describe("pre-vote and check-quorum", () => {
 
   test("a leader cut off from the majority steps down, and the majority elects another", () => {
     for (let seed = 1; seed <= 10; seed++) {
-      const cluster = new VirtualCluster({ size: 5, seed });
+      const cluster = new VirtualCluster({ size: 5, seed, config: CLASSIC_ELECTIONS });
       cluster.runUntil(4000);
       const old = cluster.leaders()[0]!;
       cluster.link = isolate(new Set([old.id]));

@@ -5,7 +5,7 @@
 // Seed 14: 87 of 366 appends went direct; 207 of 418 counting every silence as loss.
 import { describe, expect, test } from "bun:test";
 import { VirtualCluster } from "../src/dst/cluster.ts";
-import type { AppendRequest } from "../src/raft/types.ts";
+import { CLASSIC_ELECTIONS, type AppendRequest } from "../src/raft/types.ts";
 import type { OutboundMessage } from "../src/wire/messages.ts";
 
 const CLIENT = "0015";
@@ -13,7 +13,7 @@ const CLIENT = "0015";
 describe("loss estimate", () => {
   test("two cut-off followers do not turn relay chains off under 15% loss", () => {
     const seed = 14;
-    const cluster = new VirtualCluster({ size: 5, seed });
+    const cluster = new VirtualCluster({ size: 5, seed, config: CLASSIC_ELECTIONS });
     cluster.runUntil(4000);
     const leader = cluster.leaders()[0]!.id;
     const cut = new Set(cluster.ids.filter((id) => id !== leader).slice(0, 2));

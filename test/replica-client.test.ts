@@ -2,7 +2,7 @@
 // answered only once committed.
 import { describe, expect, test } from "bun:test";
 import { VirtualCluster } from "../src/dst/cluster.ts";
-import { DEFAULT_CONFIG } from "../src/raft/types.ts";
+import { CLASSIC_ELECTIONS, DEFAULT_CONFIG } from "../src/raft/types.ts";
 import type { ClientReply, ClientRequest } from "../src/wire/messages.ts";
 
 const CLIENT = "0015";
@@ -23,7 +23,7 @@ function get(dst: string, MID: string, key: string): ClientRequest {
 
 /** From 4000 nothing reaches the leader but the client, which then sends it put p1 (k = v1). */
 function putToLeaderCutOff(seed: number) {
-  const cluster = new VirtualCluster({ size: 5, seed, wire: true });
+  const cluster = new VirtualCluster({ size: 5, seed, wire: true, config: CLASSIC_ELECTIONS });
   const replies = withReplies(cluster);
   cluster.runUntil(4000);
   const leader = cluster.leaders()[0]!.id;
@@ -47,7 +47,7 @@ function leaderCutOffAfterPut() {
 
 describe("client requests", () => {
   test("a follower that knows the leader redirects to it", () => {
-    const cluster = new VirtualCluster({ size: 5, seed: 3 });
+    const cluster = new VirtualCluster({ size: 5, seed: 3, config: CLASSIC_ELECTIONS });
     const replies = withReplies(cluster);
     cluster.runUntil(4000);
     const leader = cluster.leaders()[0]!.id;
@@ -58,7 +58,7 @@ describe("client requests", () => {
   });
 
   test("a request sent before any leader exists is held, then answered once one is known", () => {
-    const cluster = new VirtualCluster({ size: 5, seed: 4 });
+    const cluster = new VirtualCluster({ size: 5, seed: 4, config: CLASSIC_ELECTIONS });
     const replies = withReplies(cluster);
     cluster.runUntil(100);
     cluster.clientSend(put("0002", "early", "k", "v"));
@@ -76,7 +76,7 @@ describe("client requests", () => {
   });
 
   test("put, then get at the leader returns the written value; each MID answered once", () => {
-    const cluster = new VirtualCluster({ size: 5, seed: 5, wire: true });
+    const cluster = new VirtualCluster({ size: 5, seed: 5, wire: true, config: CLASSIC_ELECTIONS });
     const replies = withReplies(cluster);
     cluster.runUntil(4000);
     const leader = cluster.leaders()[0]!.id;
@@ -93,7 +93,7 @@ describe("client requests", () => {
   });
 
   test("a put is not acknowledged until a majority holds it", () => {
-    const cluster = new VirtualCluster({ size: 5, seed: 6 });
+    const cluster = new VirtualCluster({ size: 5, seed: 6, config: CLASSIC_ELECTIONS });
     const replies = withReplies(cluster);
     cluster.runUntil(4000);
     const leader = cluster.leaders()[0]!.id;
@@ -113,7 +113,7 @@ describe("client requests", () => {
   });
 
   test("a deposed leader answers every request it held, once its puts' fate is known", () => {
-    const cluster = new VirtualCluster({ size: 5, seed: 7 });
+    const cluster = new VirtualCluster({ size: 5, seed: 7, config: CLASSIC_ELECTIONS });
     const replies = withReplies(cluster);
     cluster.runUntil(4000);
     const leader = cluster.leaders()[0]!.id;

@@ -85,6 +85,13 @@ export interface RaftHost {
   apply(index: number, entry: LogEntry): void;
   /** The encoded size of an entry, to keep appends under the packet limit. */
   entrySize(entry: LogEntry): number;
+  /**
+   * When a client request last reached us (+Infinity while one waits for an answer).
+   * Absent: clients are assumed always present, as in classic Raft. Present: a follower
+   * campaigns only if clients came lately or it holds entries no leader told it were
+   * committed, and a leader with nothing to tell falls quiet (README, "Elections on demand").
+   */
+  clientsSeenAt?(): number;
 }
 
 /** The state Raft requires to survive a crash (the deterministic simulation keeps it). */
@@ -156,6 +163,9 @@ export class RaftNode {
   /** Per fellow follower, the last relay it sent us: its match, in which term, from which send. */
   private readonly relaysHeard = new Map<NodeId, { term: number; match: number; sentAt: number }>();
   private electionDeadline: number;
+  /** As leader: when we fell quiet (undefined while awake), and when a client last woke us. */
+  private quietSince: number | undefined;
+  private wokeAt = Number.NEGATIVE_INFINITY;
   /** When we last heard from a leader of our term; votes are refused for a while after. */
   private leaderContactAt: number;
   private readonly votes = new Set<NodeId>();
@@ -262,6 +272,10 @@ export class RaftNode {
 
   tick(now: number): void {
     if (this._role === "leader") {
+      if (this.quiet(now)) {
+        this.quietSince ??= now;
+        return;
+      }
       if (!this.hasQuorumContact(now)) {
         this.stepDown(now);
         return;
@@ -302,7 +316,7 @@ export class RaftNode {
       // next healthy followers too, instead of waiting for the silent one's return.
       if (stalled && this._commitIndex < this.log.lastIndex) this.replicate(now);
     } else if (now >= this.electionDeadline) {
-      this.startPreVote(now);
+      if (this.needsLeader(now)) this.startPreVote(now);
     } else if (now >= this.voteRetryAt()) {
       this.requestVotes(now);
     }
@@ -310,10 +324,16 @@ export class RaftNode {
 
   /** The next time `tick` has anything to do. */
   nextDeadline(): number {
-    if (this._role !== "leader") return Math.min(this.electionDeadline, this.voteRetryAt());
-    let next = this.quorumHeardAt() + this.config.electionTimeoutMin;
+    if (this._role !== "leader") {
+      // Past the deadline with nobody wanting a leader, only a client's request (which
+      // asks again) or a leader's message (which resets the timer) can change anything.
+      const election = this.needsLeader(this.electionDeadline) ? this.electionDeadline : Number.POSITIVE_INFINITY;
+      return Math.min(election, this.voteRetryAt());
+    }
+    let next = this.contactCountedFrom() + this.config.electionTimeoutMin;
     for (const progress of this.progress.values()) next = Math.min(next, this.resendAt(progress));
-    return next;
+    // Quiet then, quiet until a client comes: its request asks again.
+    return this.quiet(next) ? Number.POSITIVE_INFINITY : next;
   }
 
   // ---- proposals and reads ------------------------------------------------------------
@@ -321,6 +341,7 @@ export class RaftNode {
   /** Appends a put as leader and sends it out; returns its index, or -1 when not leader. */
   propose(entry: LogEntry, now: number): number {
     if (this._role !== "leader") return -1;
+    this.wake(now);
     const index = this.log.append(entry);
     this.replicate(now);
     this.advanceCommit(now);
@@ -344,6 +365,7 @@ export class RaftNode {
    */
   renewLease(now: number): void {
     if (this._role !== "leader") return;
+    this.wake(now);
     const due = this.dueScratch;
     due.length = 0;
     for (const peer of this.peers) {
@@ -923,7 +945,43 @@ export class RaftNode {
   /** Check-quorum: a leader that has not heard from a majority for a timeout steps down. */
   private hasQuorumContact(now: number): boolean {
     // Written as nextDeadline() computes it, so the tick at that deadline does step down.
-    return now < this.quorumHeardAt() + this.config.electionTimeoutMin;
+    return now < this.contactCountedFrom() + this.config.electionTimeoutMin;
+  }
+
+  /** Check-quorum counts from the last majority's answers, or from waking if later. */
+  private contactCountedFrom(): number {
+    return Math.max(this.quorumHeardAt(), this.wokeAt);
+  }
+
+  /**
+   * A leader with nothing to do falls quiet: no heartbeats, no check-quorum. Nothing is
+   * lost by it: no client came for a heartbeat interval, every entry is committed, and
+   * every follower that answers us acknowledged being told the commit of all it holds, so
+   * none campaigns (needsLeader) until a client asks one; the lease simply runs out. The
+   * first request wakes us (propose, renewLease), and a follower a client reached instead
+   * sends us a pre-vote, which we answer at once with an append.
+   */
+  private quiet(now: number): boolean {
+    const seen = this.host.clientsSeenAt?.();
+    if (seen === undefined || now - seen < this.config.heartbeatInterval) return false;
+    const commit = this._commitIndex;
+    if (commit < this.log.lastIndex) return false;
+    for (const progress of this.progress.values()) {
+      const told = progress.toldCommit >= Math.min(progress.match, commit) && progress.lastSendAcknowledged();
+      if (!told && now - progress.lastHeardAt <= this.config.electionTimeoutMin) return false;
+    }
+    return true;
+  }
+
+  /**
+   * A client came (the host tells us before it updates clientsSeenAt): if we had fallen
+   * quiet, majority contact counts from now. Quiet is a state we may never have ticked in
+   * (nextDeadline() stops the timer), so it is tested here too.
+   */
+  private wake(now: number): void {
+    if (this.quietSince === undefined && !this.quiet(now)) return;
+    this.quietSince = undefined;
+    this.wokeAt = now;
   }
 
   /** The latest time by which a majority (counting ourselves) had been heard from. */
@@ -933,6 +991,18 @@ export class RaftNode {
     let i = 1;
     for (const progress of this.progress.values()) values[i++] = progress.lastHeardAt;
     return quorumValue(values, this.quorumScratch);
+  }
+
+  /**
+   * Whether an election is worth its messages: we hold entries no leader told us it had
+   * committed (and so answered), which someone must finish; or a client wants a leader; or
+   * there never was one (a new cluster is about to be used: electing it before the first
+   * request spares that request the wait, and advanced-3 2% of its ungenerated gets).
+   */
+  private needsLeader(at: number): boolean {
+    if (this.log.lastIndex > this.leaderToldCommit || this._term === 0) return true;
+    const seen = this.host.clientsSeenAt?.();
+    return seen === undefined || at - seen < this.config.electionTimeoutMax;
   }
 
   private startPreVote(now: number): void {
@@ -1001,6 +1071,8 @@ export class RaftNode {
     this._leaderCommitFloor = this.answeredBefore();
     this.guessedAbove = Math.min(Math.max(this.leaderToldCommit, this.peerToldCommit), this._leaderCommitFloor);
     this.leaderSince = now;
+    this.quietSince = undefined;
+    this.wokeAt = Number.NEGATIVE_INFINITY;
     this.firstCommit = 0;
     this.progress.clear();
     for (const peer of this.peers) this.progress.set(peer, new Progress(this.log.lastIndex + 1, now));

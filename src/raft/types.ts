@@ -134,6 +134,12 @@ export interface RaftConfig {
   readonly leaseDuration: number;
   /** Entries per append are limited so the packet stays under the wire limit. */
   readonly maxAppendBytes: number;
+  /**
+   * A replica whose election timer runs out campaigns only if clients want a leader (a
+   * request reached it lately) or it holds entries no leader told it were committed.
+   * Off: classic Raft, every timeout campaigns (tests of elections as such, the warm-up).
+   */
+  readonly electOnDemand: boolean;
 }
 
 export const DEFAULT_CONFIG: RaftConfig = {
@@ -147,7 +153,11 @@ export const DEFAULT_CONFIG: RaftConfig = {
   fanoutTarget: 0.5,
   leaseDuration: 1300,
   maxAppendBytes: 14000,
+  electOnDemand: true,
 };
+
+/** Elections on timeout alone, as classic Raft: for clusters that must elect before any client. */
+export const CLASSIC_ELECTIONS: Partial<RaftConfig> = { electOnDemand: false };
 
 /** Rejects configurations under which the lease or the liveness argument breaks. */
 export function validateConfig(config: RaftConfig): RaftConfig {

@@ -4,7 +4,7 @@
 // With `wire`, every message is encoded to bytes by the sender and decoded by the
 // receiver, as the binary does, so the codec's share of the cost shows.
 import { Replica } from "./replica.ts";
-import type { NodeId, RaftMessage } from "../raft/types.ts";
+import { CLASSIC_ELECTIONS, type NodeId, type RaftMessage } from "../raft/types.ts";
 import { seededRandom } from "../util/prng.ts";
 import { encode } from "../wire/encode.ts";
 import { BROADCAST, type ClientReply, type ClientRequest, type OutboundMessage } from "../wire/messages.ts";
@@ -49,7 +49,7 @@ export class LoopbackCluster {
     this.wire = options.wire;
     this.onReply = options.onReply;
     this.ids = Array.from({ length: options.size }, (_, i) => i.toString(16).toUpperCase().padStart(4, "0"));
-    this.replicas = this.ids.map((id, i) => new Replica({ id, peers: this.ids, random: seededRandom(options.seed * 1000 + i), now: this.now }));
+    this.replicas = this.ids.map((id, i) => new Replica({ id, peers: this.ids, random: seededRandom(options.seed * 1000 + i), now: this.now, /* elected before any request */ config: CLASSIC_ELECTIONS }));
     for (const replica of this.replicas) this.byId.set(replica.id, replica);
   }
 

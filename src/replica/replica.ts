@@ -49,6 +49,8 @@ export class Replica {
   private readonly redirectedAt = new Map<string, number>();
   /** How recently we must have heard from the leader to send clients to it. */
   private readonly leaderFreshness: number;
+  /** When a client request last reached us (elections on demand). */
+  private clientSeenAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: ReplicaOptions) {
     this.id = options.id;
@@ -72,6 +74,7 @@ export class Replica {
         send: (message) => this.outbox.push(message),
         apply: (index, entry) => this.apply(index, entry),
         entrySize,
+        clientsSeenAt: config.electOnDemand ? () => (this.requests.waiting > 0 ? Number.POSITIVE_INFINITY : this.clientSeenAt) : undefined,
       },
     });
     this.raft.applyCommitted();
@@ -106,6 +109,8 @@ export class Replica {
         return;
       }
       this.handleClient(message, now, now, true);
+      // After handling: a quiet leader tells a wake-up by the time of the request before.
+      this.clientSeenAt = now;
     } else {
       this.raft.step(message as RaftMessage, now);
     }

@@ -1,0 +1,100 @@
+// Elections on demand (RaftConfig.electOnDemand, the product's default): a leader no client
+// needs falls quiet, and an election timer that runs out starts a campaign only when clients
+// want a leader or some entry may still need one. Elections as such are tested with classic
+// timers in raft-election.test.ts.
+import { describe, expect, test } from "bun:test";
+import { VirtualCluster } from "../src/dst/cluster.ts";
+import { DEFAULT_CONFIG } from "../src/raft/types.ts";
+import type { ClientReply, ClientRequest, OutboundMessage } from "../src/wire/messages.ts";
+
+const CLIENT = "0015";
+const SEEDS = 10;
+
+function put(dst: string, MID: string): ClientRequest {
+  return { type: "put", src: CLIENT, dst, MID, key: "k", value: MID };
+}
+
+function get(dst: string, MID: string): ClientRequest {
+  return { type: "get", src: CLIENT, dst, MID, key: "k" };
+}
+
+/**
+ * A new cluster, which elects a leader at once (there never was one), and a first put to
+ * it; returns once the put is answered, with the replies and every peer message sent.
+ */
+function electedWithFirstPut(seed: number) {
+  const cluster = new VirtualCluster({ size: 5, seed });
+  const replies: ClientReply[] = [];
+  const sent: { at: number; message: OutboundMessage }[] = [];
+  cluster.onReply = (reply) => replies.push(reply);
+  cluster.onSend = (_from, message) => sent.push({ at: cluster.now, message });
+  cluster.runUntil(DEFAULT_CONFIG.firstElectionMax + 100);
+  const leaders = cluster.leaders();
+  expect(leaders.length, `seed ${seed}: elected before any client`).toBe(1);
+  const leader = leaders[0]!.id;
+  cluster.clientSend(put(leader, "first"));
+  cluster.runUntil(cluster.now + 100);
+  expect(replies.map((r) => [r.MID, r.type]), `seed ${seed}`).toEqual([["first", "ok"]]);
+  const campaignsAfter = (at: number) => sent.filter((s) => s.at >= at && s.message.type === "vote").length;
+  return { cluster, replies, sent, leader, campaignsAfter };
+}
+
+describe("elections on demand", () => {
+  test("a leader no client has reached for a heartbeat interval falls quiet, and keeps the lead", () => {
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const { cluster, replies, sent, leader } = electedWithFirstPut(seed);
+      const term = cluster.replica(leader)!.raft.term;
+      const quietFrom = cluster.now + 3 * DEFAULT_CONFIG.heartbeatInterval;
+      cluster.runUntil(30_000);
+      // The commit is told within a heartbeat or two; after that, nothing at all.
+      expect(sent.filter((s) => s.at >= quietFrom).length, `seed ${seed}: sends while quiet`).toBe(0);
+      expect(cluster.leaders().map((r) => [r.id, r.raft.term]), `seed ${seed}: no step-down`).toEqual([[leader, term]]);
+      // A put and a get wake it: answered without an election (the get after a lease renewal).
+      cluster.clientSend(put(leader, "p2"));
+      cluster.runUntil(30_100);
+      cluster.clientSend(get(leader, "g1"));
+      cluster.runUntil(30_200);
+      expect(replies.map((r) => [r.MID, r.type]), `seed ${seed}`).toEqual([["first", "ok"], ["p2", "ok"], ["g1", "ok"]]);
+      expect(replies[2]!.type === "ok" && replies[2]!.value, `seed ${seed}`).toBe("p2");
+      expect(cluster.replica(leader)!.raft.term, `seed ${seed}`).toBe(term);
+      // Awake again: check-quorum counts from the wake-up, so with its followers gone it steps down.
+      for (const id of cluster.ids) if (id !== leader) cluster.crash(id);
+      cluster.clientSend(put(leader, "p3"));
+      cluster.runUntil(30_200 + 2 * DEFAULT_CONFIG.electionTimeoutMin);
+      expect(cluster.replica(leader)!.raft.role, `seed ${seed}`).not.toBe("leader");
+    }
+  });
+
+  test("a leader dead after telling every commit is replaced only once a client asks", () => {
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const { cluster, replies, campaignsAfter, leader } = electedWithFirstPut(seed);
+      // Heartbeats tell every follower the commit; then the leader dies.
+      cluster.runUntil(8000);
+      cluster.crash(leader);
+      cluster.runUntil(20_000);
+      expect(campaignsAfter(8000), `seed ${seed}: timers ran out, nobody wanted a leader`).toBe(0);
+      const follower = cluster.ids.find((id) => id !== leader)!;
+      cluster.clientSend(put(follower, "p2"));
+      cluster.runUntil(20_200);
+      expect(replies.map((r) => [r.MID, r.type]), `seed ${seed}`).toEqual([["first", "ok"], ["p2", "ok"]]);
+      expect(cluster.leaders().length, `seed ${seed}`).toBe(1);
+    }
+  });
+
+  test("a leader dead before telling a commit is replaced with no client asking", () => {
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const { cluster, replies, leader } = electedWithFirstPut(seed);
+      cluster.runUntil(8000);
+      // The put's append reaches the followers; the leader dies before anyone hears it committed.
+      cluster.onSend = (from, message) => {
+        if (from === leader && message.type === "append" && message.entries.length > 0) cluster.crash(leader);
+      };
+      cluster.clientSend(put(leader, "p2"));
+      cluster.runUntil(12_000);
+      expect(replies.map((r) => r.MID), `seed ${seed}: p2 died with its leader`).toEqual(["first"]);
+      const successors = cluster.leaders();
+      expect(successors.length, `seed ${seed}: the followers holding p2 elected a leader`).toBe(1);
+      expect(successors[0]!.raft.commitIndex, `seed ${seed}`).toBe(successors[0]!.raft.log.lastIndex);
+    }
+  });
+});
