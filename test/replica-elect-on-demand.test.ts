@@ -65,6 +65,20 @@ describe("elections on demand", () => {
     }
   });
 
+  test("a leader ticked long after its deadline and found quiet is not due again at once", () => {
+    // The binary's timer fires as soon as nextDeadline() has passed: a deadline left in the
+    // past by a tick that did nothing would fire again at once, forever (the DST ran 6.4
+    // times its events this way before the fix).
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const { cluster, leader } = electedWithFirstPut(seed);
+      const replica = cluster.replica(leader)!;
+      expect(replica.nextDeadline(), `seed ${seed}`).toBeLessThan(20_000);
+      replica.tick(20_000);
+      expect(replica.takeOutbox(), `seed ${seed}: quiet, nothing sent`).toEqual([]);
+      expect(replica.nextDeadline(), `seed ${seed}`).toBeGreaterThan(20_000);
+    }
+  });
+
   test("a leader dead after telling every commit is replaced only once a client asks", () => {
     for (let seed = 1; seed <= SEEDS; seed++) {
       const { cluster, replies, campaignsAfter, leader } = electedWithFirstPut(seed);

@@ -166,6 +166,8 @@ export class RaftNode {
   /** As leader: when we fell quiet (undefined while awake), and when a client last woke us. */
   private quietSince: number | undefined;
   private wokeAt = Number.NEGATIVE_INFINITY;
+  /** The time of our last tick (see nextDeadline). */
+  private lastTickAt = Number.NEGATIVE_INFINITY;
   /** When we last heard from a leader of our term; votes are refused for a while after. */
   private leaderContactAt: number;
   private readonly votes = new Set<NodeId>();
@@ -271,6 +273,7 @@ export class RaftNode {
   // ---- clock --------------------------------------------------------------------------
 
   tick(now: number): void {
+    this.lastTickAt = now;
     if (this._role === "leader") {
       if (this.quiet(now)) {
         this.quietSince ??= now;
@@ -324,16 +327,20 @@ export class RaftNode {
 
   /** The next time `tick` has anything to do. */
   nextDeadline(): number {
+    // Whether to wait for nothing is judged as of the later of the deadline and our last
+    // tick: a tick after the deadline that found nothing to do must not be asked for again
+    // (the deadline stays in the past; a timer would fire at once, forever).
     if (this._role !== "leader") {
       // Past the deadline with nobody wanting a leader, only a client's request (which
       // asks again) or a leader's message (which resets the timer) can change anything.
-      const election = this.needsLeader(this.electionDeadline) ? this.electionDeadline : Number.POSITIVE_INFINITY;
+      const at = Math.max(this.electionDeadline, this.lastTickAt);
+      const election = this.needsLeader(at) ? this.electionDeadline : Number.POSITIVE_INFINITY;
       return Math.min(election, this.voteRetryAt());
     }
     let next = this.contactCountedFrom() + this.config.electionTimeoutMin;
     for (const progress of this.progress.values()) next = Math.min(next, this.resendAt(progress));
     // Quiet then, quiet until a client comes: its request asks again.
-    return this.quiet(next) ? Number.POSITIVE_INFINITY : next;
+    return this.quiet(Math.max(next, this.lastTickAt)) ? Number.POSITIVE_INFINITY : next;
   }
 
   // ---- proposals and reads ------------------------------------------------------------
