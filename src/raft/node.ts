@@ -86,10 +86,9 @@ export interface RaftHost {
   /** The encoded size of an entry, to keep appends under the packet limit. */
   entrySize(entry: LogEntry): number;
   /**
-   * When a client request last reached us (+Infinity while one waits for an answer).
-   * Absent: clients are assumed always present, as in classic Raft. Present: a follower
-   * campaigns only if clients came lately or it holds entries no leader told it were
-   * committed, and a leader with nothing to tell falls quiet (README, "Elections on demand").
+   * When a client request last reached us (+Infinity while one waits for an answer), for
+   * elections on demand (RaftConfig.electOnDemand). Absent: clients are taken to be
+   * always present, as in classic Raft.
    */
   clientsSeenAt?(): number;
 }
@@ -163,8 +162,8 @@ export class RaftNode {
   /** Per fellow follower, the last relay it sent us: its match, in which term, from which send. */
   private readonly relaysHeard = new Map<NodeId, { term: number; match: number; sentAt: number }>();
   private electionDeadline: number;
-  /** As leader: when we fell quiet (undefined while awake), and when a client last woke us. */
-  private quietSince: number | undefined;
+  /** As leader: a tick found us quiet (until a client wakes us), and when one last did. */
+  private fellQuiet = false;
   private wokeAt = Number.NEGATIVE_INFINITY;
   /** The time of our last tick (see nextDeadline). */
   private lastTickAt = Number.NEGATIVE_INFINITY;
@@ -276,7 +275,7 @@ export class RaftNode {
     this.lastTickAt = now;
     if (this._role === "leader") {
       if (this.quiet(now)) {
-        this.quietSince ??= now;
+        this.fellQuiet = true;
         return;
       }
       if (!this.hasQuorumContact(now)) {
@@ -969,8 +968,7 @@ export class RaftNode {
    * sends us a pre-vote, which we answer at once with an append.
    */
   private quiet(now: number): boolean {
-    const seen = this.host.clientsSeenAt?.();
-    if (seen === undefined || now - seen < this.config.heartbeatInterval) return false;
+    if (this.clientSilence(now) < this.config.heartbeatInterval) return false;
     const commit = this._commitIndex;
     if (commit < this.log.lastIndex) return false;
     for (const progress of this.progress.values()) {
@@ -986,9 +984,19 @@ export class RaftNode {
    * (nextDeadline() stops the timer), so it is tested here too.
    */
   private wake(now: number): void {
-    if (this.quietSince === undefined && !this.quiet(now)) return;
-    this.quietSince = undefined;
+    if (!this.fellQuiet && !this.quiet(now)) return;
+    this.fellQuiet = false;
     this.wokeAt = now;
+  }
+
+  /**
+   * How long no client has reached us as of `at`: -Infinity while one waits, 0 without
+   * elections on demand (classic Raft: clients always present), so that neither quiet()
+   * nor needsLeader() need a case of their own.
+   */
+  private clientSilence(at: number): number {
+    if (!this.config.electOnDemand) return 0;
+    return at - (this.host.clientsSeenAt?.() ?? at);
   }
 
   /** The latest time by which a majority (counting ourselves) had been heard from. */
@@ -1008,8 +1016,7 @@ export class RaftNode {
    */
   private needsLeader(at: number): boolean {
     if (this.log.lastIndex > this.leaderToldCommit || this._term === 0) return true;
-    const seen = this.host.clientsSeenAt?.();
-    return seen === undefined || at - seen < this.config.electionTimeoutMax;
+    return this.clientSilence(at) < this.config.electionTimeoutMax;
   }
 
   private startPreVote(now: number): void {
@@ -1078,7 +1085,7 @@ export class RaftNode {
     this._leaderCommitFloor = this.answeredBefore();
     this.guessedAbove = Math.min(Math.max(this.leaderToldCommit, this.peerToldCommit), this._leaderCommitFloor);
     this.leaderSince = now;
-    this.quietSince = undefined;
+    this.fellQuiet = false;
     this.wokeAt = Number.NEGATIVE_INFINITY;
     this.firstCommit = 0;
     this.progress.clear();

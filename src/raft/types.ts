@@ -136,8 +136,10 @@ export interface RaftConfig {
   readonly maxAppendBytes: number;
   /**
    * A replica whose election timer runs out campaigns only if clients want a leader (a
-   * request reached it lately) or it holds entries no leader told it were committed.
-   * Off: classic Raft, every timeout campaigns (tests of elections as such, the warm-up).
+   * request reached it lately), it holds entries no leader told it were committed, or
+   * there never was a leader; a leader no client reached for a heartbeat interval, with
+   * nothing left to tell, falls quiet. Off: classic Raft, every timeout campaigns and
+   * heartbeats never stop (tests of elections as such, the warm-up cluster).
    */
   readonly electOnDemand: boolean;
 }

@@ -74,7 +74,7 @@ export class Replica {
         send: (message) => this.outbox.push(message),
         apply: (index, entry) => this.apply(index, entry),
         entrySize,
-        clientsSeenAt: config.electOnDemand ? () => (this.requests.waiting > 0 ? Number.POSITIVE_INFINITY : this.clientSeenAt) : undefined,
+        clientsSeenAt: () => (this.requests.waiting > 0 ? Number.POSITIVE_INFINITY : this.clientSeenAt),
       },
     });
     this.raft.applyCommitted();
