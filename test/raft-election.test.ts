@@ -139,6 +139,59 @@ describe("pre-vote and check-quorum", () => {
     expect(asked()).toEqual(["C", "D", "E"]);
   });
 
+  test("a candidate keeps asking the peers that granted its pre-vote, and only them, after the usual three tries", () => {
+    const net = new NodeNet(["A", "B", "C", "D", "E"].map((id) => ({ id })));
+    const b = net.node("B");
+    b.step({ type: "append", src: "A", dst: "B", term: 1, quiet: false, prevIndex: 0, prevTerm: 0, entries: [], commit: 0, sentAt: 1000 }, 1000);
+    net.take(() => true);
+    b.tick(b.nextDeadline());
+    const asked = () => net.take((m) => m.type === "vote").map((m) => m.dst).sort();
+    expect(asked()).toEqual(["A", "C", "D", "E"]);
+    // C and D grant the pre-vote; E's grant comes after B has stood (it still counts as
+    // reachable). A, the silent leader, and nobody else grants.
+    const preGrant = (id: string, at: number) => b.step({ type: "voted", src: id, dst: "B", term: 2, pre: true, granted: true, commit: 0, told: 0, ackTerm: 0, acked: 0 }, at);
+    const at = b.nextDeadline() - 1;
+    preGrant("C", at);
+    preGrant("D", at);
+    expect(b.role).toBe("candidate");
+    preGrant("E", at);
+    expect(asked()).toEqual(["A", "C", "D", "E"]);
+    // Every vote (or its answer) is lost. After the usual three tries, only the peers that
+    // granted the pre-vote are asked, up to eight times in all; the silent leader is not.
+    const rounds: string[][] = [];
+    for (let i = 0; i < 12 && Number.isFinite(b.nextDeadline()) && b.role === "candidate"; i++) {
+      const next = b.nextDeadline();
+      if (next > at + 1000) break; // the election timer, not a retry
+      b.tick(next);
+      rounds.push(asked());
+    }
+    expect(rounds).toEqual([["C", "D", "E"], ["C", "D", "E"], ["C", "D", "E"], ["C", "D", "E"], ["C", "D", "E"], ["C", "D", "E"], ["C", "D", "E"]]);
+    // D's vote gets through at last, but the eight tries are spent: B waits for its
+    // election timer.
+    b.step({ type: "voted", src: "D", dst: "B", term: 2, pre: false, granted: true, commit: 0, told: 0, ackTerm: 0, acked: 0 }, at + 500);
+    expect(b.role).toBe("candidate");
+    expect(b.nextDeadline()).toBeGreaterThan(at + 1000);
+  });
+
+  test("a candidate without pre-vote grants to lean on stops after three tries", () => {
+    // A partition's minority side: C grants, the other three never answer. The real-vote
+    // phase never starts, and the pre-vote phase asks three times only.
+    const net = new NodeNet(["A", "B", "C", "D", "E"].map((id) => ({ id })));
+    const b = net.node("B");
+    b.step({ type: "append", src: "A", dst: "B", term: 1, quiet: false, prevIndex: 0, prevTerm: 0, entries: [], commit: 0, sentAt: 1000 }, 1000);
+    net.take(() => true);
+    const start = b.nextDeadline();
+    b.tick(start);
+    b.step({ type: "voted", src: "C", dst: "B", term: 2, pre: true, granted: true, commit: 0, told: 0, ackTerm: 0, acked: 0 }, start + 1);
+    let sends = net.take((m) => m.type === "vote").length;
+    while (b.nextDeadline() < start + 1000) {
+      b.tick(b.nextDeadline());
+      sends += net.take((m) => m.type === "vote").length;
+    }
+    expect(b.role).toBe("precandidate");
+    expect(sends).toBe(4 + 2 + 2); // all four, then D and E twice (A is the silent leader)
+  });
+
   test("a follower that hears from its leader ignores a candidate with a higher term", () => {
     const net = new NodeNet([{ id: "A" }, { id: "B" }, { id: "C" }]);
     net.node("A").tick(5000);
