@@ -571,3 +571,33 @@ describe("retransmission back-off", () => {
     }
   });
 });
+
+describe("retransmission timer", () => {
+  /** How long after a put, whose every send is lost, the leader first sends it again. */
+  function firstRetryAfter(net: NodeNet, at: number): number {
+    const a = net.node("A");
+    a.propose({ term: a.term, key: "k", value: "v" }, at);
+    expect(net.take(() => true).length).toBeGreaterThan(0);
+    return a.nextDeadline() - at;
+  }
+
+  test("under heavy loss an unanswered put is sent again after half the interval: half the puts wait for it", () => {
+    const light = electedCluster();
+    expect(firstRetryAfter(light, 6000)).toBe(light.node("A").config.retransmitInterval);
+
+    const heavy = electedCluster();
+    const a = heavy.node("A");
+    // Every first send is lost, every retry gets through: about half of all messages
+    // arrive, as far as the leader can tell.
+    let now = 6000;
+    for (let i = 0; i < 40; i++, now += 100) {
+      a.propose({ term: a.term, key: `k${i}`, value: "v" }, now);
+      heavy.take(() => true);
+      const retry = a.nextDeadline();
+      a.tick(retry);
+      heavy.deliver(retry);
+      expect(a.commitIndex, `put ${i}`).toBe(a.log.lastIndex);
+    }
+    expect(firstRetryAfter(heavy, now)).toBe(a.config.retransmitInterval / 2);
+  });
+});
