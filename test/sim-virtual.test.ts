@@ -1,7 +1,7 @@
 // The official scenarios on virtual time (src/sim/virtual-run.ts): the simulator's own
 // rules around in-process replicas. Deterministic, so these are exact checks of seeds.
 import { describe, expect, test } from "bun:test";
-import { replayRow } from "../src/sim/replay.ts";
+import { formatFailedChecks, replayRow } from "../src/sim/replay.ts";
 import { loadScenario, OFFICIAL_SCENARIOS } from "../src/sim/scenario.ts";
 import { metricOf } from "../src/sim/summary.ts";
 import { runVirtual } from "../src/sim/virtual-run.ts";
@@ -22,6 +22,22 @@ describe("official scenarios on virtual time", () => {
       }
     });
   }
+
+  test("a replay says how many runs failed which check", () => {
+    const scenario = loadScenario("simple-1");
+    const good = runVirtual(scenario, 1);
+    // Two runs marked as failing checks (the first two, then only the second).
+    const failing = (names: string[]) => ({
+      ...good,
+      verdict: { ...good.verdict, correct: false, checks: good.verdict.checks.map((c) => (names.includes(c.name) ? { ...c, ok: false } : c)) },
+    });
+    const [first, second] = good.verdict.checks.map((c) => c.name);
+    const row = replayRow(scenario, [good, failing([first!, second!]), failing([second!])]);
+    expect(row.correct).toBe(1);
+    expect(row.failedChecks).toEqual({ [first!]: 1, [second!]: 2 });
+    expect(formatFailedChecks([row])).toEqual([`simple-1: 2 not correct; 1 failed "${first}", 2 failed "${second}"`]);
+    expect(formatFailedChecks([replayRow(scenario, [good])])).toEqual([]);
+  });
 
   test("a seed replays exactly", () => {
     const scenario = loadScenario("advanced-2");

@@ -31,6 +31,8 @@ export interface ReplayRow {
   runsWithDuplicates: number;
   /** First few reasons runs were not correct, with their seeds. */
   notCorrect: string[];
+  /** Runs not correct, by the name of each check they failed (a run may fail several). */
+  failedChecks: Record<string, number>;
 }
 
 export function replayRow(scenario: Scenario, reports: readonly RunReport[]): ReplayRow {
@@ -53,7 +55,21 @@ export function replayRow(scenario: Scenario, reports: readonly RunReport[]): Re
       .filter((r) => !r.verdict.correct)
       .slice(0, 3)
       .map(whyNotCorrect),
+    failedChecks: countFailedChecks(reports),
   };
+}
+
+function countFailedChecks(reports: readonly RunReport[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const report of reports) for (const check of report.verdict.checks) if (!check.ok) counts[check.name] = (counts[check.name] ?? 0) + 1;
+  return counts;
+}
+
+/** One line per scenario with runs not correct: how many failed which check. */
+export function formatFailedChecks(rows: readonly ReplayRow[]): string[] {
+  return rows
+    .filter((row) => row.correct < row.runs)
+    .map((row) => `${row.scenario}: ${row.runs - row.correct} not correct; ${Object.entries(row.failedChecks).map(([name, n]) => `${n} failed "${name}"`).join(", ")}`);
 }
 
 export function formatReplayTable(rows: readonly ReplayRow[]): string {
@@ -111,6 +127,7 @@ function main(): number {
   }
   console.log(formatReplayTable(rows));
   for (const row of rows) for (const line of row.notCorrect) console.log(`${row.scenario} ${line}`);
+  for (const line of formatFailedChecks(rows)) console.log(line);
   const runs = all.length;
   const correct = all.filter((r) => r.verdict.correct).length;
   console.log(`\n${runs} runs on virtual time in ${((performance.now() - started) / 1000).toFixed(1)} s; ${correct === runs ? "all correct" : `${runs - correct} not correct`}`);
