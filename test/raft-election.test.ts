@@ -1,7 +1,8 @@
 // Elections on the virtual-time cluster: one leader, split votes, pre-vote, check-quorum.
 import { describe, expect, test } from "bun:test";
 import { VirtualCluster, type LinkPolicy } from "../src/dst/cluster.ts";
-import { CLASSIC_ELECTIONS, DEFAULT_CONFIG } from "../src/raft/types.ts";
+import type { RaftNode } from "../src/raft/node.ts";
+import { CLASSIC_ELECTIONS, DEFAULT_CONFIG, type VoteReply } from "../src/raft/types.ts";
 import { logTerms, NodeNet } from "./helpers/node-net.ts";
 
 /** Drops every delivery that crosses between `isolated` and the rest. */
@@ -11,6 +12,22 @@ function isolate(isolated: Set<string>): LinkPolicy {
 
 function isClient(id: string): boolean {
   return Number.parseInt(id, 16) >= 16;
+}
+
+/** Five nodes; B follows A at 1000, then hears nothing more and campaigns at `start`. */
+function campaignAfterSilence(): { net: NodeNet; b: RaftNode; start: number } {
+  const net = new NodeNet(["A", "B", "C", "D", "E"].map((id) => ({ id })));
+  const b = net.node("B");
+  b.step({ type: "append", src: "A", dst: "B", term: 1, quiet: false, prevIndex: 0, prevTerm: 0, entries: [], commit: 0, sentAt: 1000 }, 1000);
+  net.take(() => true);
+  const start = b.nextDeadline();
+  b.tick(start);
+  return { net, b, start };
+}
+
+/** A granted (pre-)vote from `src` to B. */
+function grant(src: string, term: number, pre: boolean): VoteReply {
+  return { type: "voted", src, dst: "B", term, pre, granted: true, commit: 0, told: 0, ackTerm: 0, acked: 0 };
 }
 
 describe("leader election", () => {
@@ -119,20 +136,15 @@ describe("pre-vote and check-quorum", () => {
   });
 
   test("the leader whose silence started a campaign is asked once per round; only the others are asked again", () => {
-    const net = new NodeNet(["A", "B", "C", "D", "E"].map((id) => ({ id })));
-    const b = net.node("B");
     // B follows A, then hears nothing more: its timer runs out and it campaigns.
-    b.step({ type: "append", src: "A", dst: "B", term: 1, quiet: false, prevIndex: 0, prevTerm: 0, entries: [], commit: 0, sentAt: 1000 }, 1000);
-    net.take(() => true);
-    const start = b.nextDeadline();
-    b.tick(start);
+    const { net, b, start } = campaignAfterSilence();
     const asked = () => net.take((m) => m.type === "vote").map((m) => m.dst).sort();
     expect(asked()).toEqual(["A", "C", "D", "E"]);
     // Nobody answers: the retry goes to the others, not to the silent leader.
     b.tick(b.nextDeadline());
     expect(asked()).toEqual(["C", "D", "E"]);
     // C and D grant: B stands for election, and the new round asks A once again.
-    for (const id of ["C", "D"]) b.step({ type: "voted", src: id, dst: "B", term: 2, pre: true, granted: true, commit: 0, told: 0, ackTerm: 0, acked: 0 }, start + 70);
+    for (const id of ["C", "D"]) b.step(grant(id, 2, true), start + 70);
     expect(b.role).toBe("candidate");
     expect(asked()).toEqual(["A", "C", "D", "E"]);
     b.tick(b.nextDeadline());
@@ -140,16 +152,12 @@ describe("pre-vote and check-quorum", () => {
   });
 
   test("a candidate keeps asking the peers that granted its pre-vote, and only them, after the usual three tries", () => {
-    const net = new NodeNet(["A", "B", "C", "D", "E"].map((id) => ({ id })));
-    const b = net.node("B");
-    b.step({ type: "append", src: "A", dst: "B", term: 1, quiet: false, prevIndex: 0, prevTerm: 0, entries: [], commit: 0, sentAt: 1000 }, 1000);
-    net.take(() => true);
-    b.tick(b.nextDeadline());
+    const { net, b } = campaignAfterSilence();
     const asked = () => net.take((m) => m.type === "vote").map((m) => m.dst).sort();
     expect(asked()).toEqual(["A", "C", "D", "E"]);
     // C and D grant the pre-vote; E's grant comes after B has stood (it still counts as
     // reachable). A, the silent leader, and nobody else grants.
-    const preGrant = (id: string, at: number) => b.step({ type: "voted", src: id, dst: "B", term: 2, pre: true, granted: true, commit: 0, told: 0, ackTerm: 0, acked: 0 }, at);
+    const preGrant = (id: string, at: number) => b.step(grant(id, 2, true), at);
     const at = b.nextDeadline() - 1;
     preGrant("C", at);
     preGrant("D", at);
@@ -168,7 +176,7 @@ describe("pre-vote and check-quorum", () => {
     expect(rounds).toEqual([["C", "D", "E"], ["C", "D", "E"], ["C", "D", "E"], ["C", "D", "E"], ["C", "D", "E"], ["C", "D", "E"], ["C", "D", "E"]]);
     // D's vote gets through at last, but the eight tries are spent: B waits for its
     // election timer.
-    b.step({ type: "voted", src: "D", dst: "B", term: 2, pre: false, granted: true, commit: 0, told: 0, ackTerm: 0, acked: 0 }, at + 500);
+    b.step(grant("D", 2, false), at + 500);
     expect(b.role).toBe("candidate");
     expect(b.nextDeadline()).toBeGreaterThan(at + 1000);
   });
@@ -176,13 +184,8 @@ describe("pre-vote and check-quorum", () => {
   test("a candidate without pre-vote grants to lean on stops after three tries", () => {
     // A partition's minority side: C grants, the other three never answer. The real-vote
     // phase never starts, and the pre-vote phase asks three times only.
-    const net = new NodeNet(["A", "B", "C", "D", "E"].map((id) => ({ id })));
-    const b = net.node("B");
-    b.step({ type: "append", src: "A", dst: "B", term: 1, quiet: false, prevIndex: 0, prevTerm: 0, entries: [], commit: 0, sentAt: 1000 }, 1000);
-    net.take(() => true);
-    const start = b.nextDeadline();
-    b.tick(start);
-    b.step({ type: "voted", src: "C", dst: "B", term: 2, pre: true, granted: true, commit: 0, told: 0, ackTerm: 0, acked: 0 }, start + 1);
+    const { net, b, start } = campaignAfterSilence();
+    b.step(grant("C", 2, true), start + 1);
     let sends = net.take((m) => m.type === "vote").length;
     while (b.nextDeadline() < start + 1000) {
       b.tick(b.nextDeadline());
