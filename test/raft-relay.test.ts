@@ -581,23 +581,40 @@ describe("retransmission timer", () => {
     return a.nextDeadline() - at;
   }
 
-  test("under heavy loss an unanswered put is sent again after half the interval: half the puts wait for it", () => {
-    const light = electedCluster();
-    expect(firstRetryAfter(light, 6000)).toBe(light.node("A").config.retransmitInterval);
-
-    const heavy = electedCluster();
-    const a = heavy.node("A");
-    // Every first send is lost, every retry gets through: about half of all messages
-    // arrive, as far as the leader can tell.
+  /** A cluster whose leader saw every first send lost and every retry answered after `delay` ms. */
+  function heavyLoss(delay: number): { net: NodeNet; now: number } {
+    const net = electedCluster();
+    const a = net.node("A");
+    // About half of all messages arrive, as far as the leader can tell.
     let now = 6000;
     for (let i = 0; i < 40; i++, now += 100) {
       a.propose({ term: a.term, key: `k${i}`, value: "v" }, now);
-      heavy.take(() => true);
+      net.take(() => true);
       const retry = a.nextDeadline();
       a.tick(retry);
-      heavy.deliver(retry);
+      net.deliver(retry + delay);
       expect(a.commitIndex, `put ${i}`).toBe(a.log.lastIndex);
     }
-    expect(firstRetryAfter(heavy, now)).toBe(a.config.retransmitInterval / 2);
+    return { net, now };
+  }
+
+  test("under heavy loss an unanswered put is sent again after half the interval: half the puts wait for it", () => {
+    const light = electedCluster();
+    expect(firstRetryAfter(light, 6000)).toBe(light.node("A").config.retransmitInterval);
+    const { net, now } = heavyLoss(0);
+    expect(firstRetryAfter(net, now)).toBe(net.node("A").config.retransmitInterval / 2);
+  });
+
+  test("under heavy loss on a slow network the timer follows the round trip, up to the light-loss interval", () => {
+    const interval = electedCluster().node("A").config.retransmitInterval;
+    // Retries answered after 1 ms (some catch-up sends still at once): a few round trips,
+    // more than the floor and less than the cap.
+    const medium = heavyLoss(1);
+    const after = firstRetryAfter(medium.net, medium.now);
+    expect(after).toBeGreaterThan(interval / 2);
+    expect(after).toBeLessThan(interval);
+    // Round trips of 10 ms: the light-loss interval, no more.
+    const slow = heavyLoss(10);
+    expect(firstRetryAfter(slow.net, slow.now)).toBe(interval);
   });
 });

@@ -37,8 +37,14 @@ const VOTE_RETRY_MS = 60;
  * over seeds 1-5 went from 0.89-5.22 to 0.95-1.31 ms (full suite at cf8ce30).
  */
 const CHAIN_SUCCESS_FLOOR = 0.5;
-/** The retransmission timer under heavy loss, as a fraction of retransmitInterval. */
+/**
+ * Under heavy loss the retransmission timer is this many smoothed round trips, between
+ * this fraction of retransmitInterval and all of it (see retransmitAfter).
+ */
 const HEAVY_LOSS_RETRANSMIT = 0.5;
+const RETRANSMIT_ROUND_TRIPS = 3;
+/** Weight of each new round-trip sample in the smoothed round trip (as TCP's SRTT). */
+const ROUND_TRIP_GAIN = 1 / 8;
 /**
  * A silent follower's entries are retried this many times as they were sent (along its
  * chain: a lost packet is likelier than a dead follower); after that it is taken for gone
@@ -186,6 +192,8 @@ export class RaftNode {
   private voteTries = 0;
   private voteSentAt = Number.NEGATIVE_INFINITY;
   private readonly progress = new Map<NodeId, Progress>();
+  /** Smoothed time from an append to its direct answer, from the `sentAt` each answer echoes. */
+  private roundTrip: number | undefined;
   /** Any message from a peer, by peer: who is reachable (redirect guesses). */
   private readonly lastHeard = new Map<NodeId, number>();
   private readonly quorumScratch: Float64Array;
@@ -631,6 +639,9 @@ export class RaftNode {
     }
     const progress = this.progress.get(reply.src);
     if (!progress) return;
+    // Each send carries its own time, so a retransmission's answer is never mistaken for
+    // the original's (no Karn ambiguity). Relayed answers cover a longer path: left out.
+    if (reply.relay === undefined) this.sampleRoundTrip(now - reply.sentAt);
     if (reply.success) {
       // Only an answer from an unreachable follower can bring a quorum back in reach.
       const regained = progress.retransmits > UNREACHABLE_AFTER && this.reachableFollowers() < majority(this.clusterSize) - 1;
@@ -812,7 +823,17 @@ export class RaftNode {
    * direct round trip is short (two crossings), so it is retried sooner.
    */
   private retransmitAfter(): number {
-    return this.chainsPay() ? this.config.retransmitInterval : this.config.retransmitInterval * HEAVY_LOSS_RETRANSMIT;
+    const interval = this.config.retransmitInterval;
+    if (this.chainsPay()) return interval;
+    // A few round trips, so that a slow network (the DST's, with delays of up to 21 ms,
+    // or a busy host) is not sent everything twice; never more than the light-loss timer.
+    const roundTrips = RETRANSMIT_ROUND_TRIPS * (this.roundTrip ?? interval);
+    return Math.min(interval, Math.max(interval * HEAVY_LOSS_RETRANSMIT, roundTrips));
+  }
+
+  private sampleRoundTrip(sample: number): void {
+    if (!(sample >= 0)) return;
+    this.roundTrip = this.roundTrip === undefined ? sample : this.roundTrip + (sample - this.roundTrip) * ROUND_TRIP_GAIN;
   }
 
   private chainsPay(): boolean {
