@@ -788,9 +788,9 @@ export class RaftNode {
       // (at 10% loss, 0.7% of live ones are), and doubling cost each cut-off follower 8
       // sends in its first 0.5 s. Under heavy loss (13% at 30%) it only doubles: fourfold
       // there raised advanced-3's put p50 from 1.7 to 4.5 ms.
-      const growth = this.chainsPay() ? 4 : 2;
-      const backoff = growth ** Math.min(Math.max(0, progress.retransmits - 2), 8);
-      const wait = this.retransmitAfter() * backoff;
+      const chains = this.chainsPay();
+      const backoff = (chains ? 4 : 2) ** Math.min(Math.max(0, progress.retransmits - 2), 8);
+      const wait = this.retransmitAfter(chains) * backoff;
       // Nothing but a heartbeat is waiting: no put waits on it, so it is not repeated
       // before a slow link could have answered it.
       const heartbeatOnly = !progress.probing && !progress.entriesInFlight();
@@ -817,14 +817,18 @@ export class RaftNode {
    * Under heavier loss, entries (and their retransmissions) go directly, to spare
    * followers too.
    */
+  private chainsPay(): boolean {
+    return this.loss.pathSuccess(3) >= CHAIN_SUCCESS_FLOOR;
+  }
+
   /**
-   * Under heavy loss half the puts wait for a retransmission (fanout.ts: the first try
-   * reaches a quorum about half the time), so its timer sets the median put latency; a
-   * direct round trip is short (two crossings), so it is retried sooner.
+   * The first retransmission's wait. Under heavy loss (no chains) half the puts wait for
+   * it (fanout.ts: the first try reaches a quorum about half the time), so it sets the
+   * median put latency; a direct round trip is short (two crossings), so it comes sooner.
    */
-  private retransmitAfter(): number {
+  private retransmitAfter(chains: boolean): number {
     const interval = this.config.retransmitInterval;
-    if (this.chainsPay()) return interval;
+    if (chains) return interval;
     // A few round trips, so that a slow network (the DST's, with delays of up to 21 ms,
     // or a busy host) is not sent everything twice; never more than the light-loss timer.
     const roundTrips = RETRANSMIT_ROUND_TRIPS * (this.roundTrip ?? interval);
@@ -834,10 +838,6 @@ export class RaftNode {
   private sampleRoundTrip(sample: number): void {
     if (!(sample >= 0)) return;
     this.roundTrip = this.roundTrip === undefined ? sample : this.roundTrip + (sample - this.roundTrip) * ROUND_TRIP_GAIN;
-  }
-
-  private chainsPay(): boolean {
-    return this.loss.pathSuccess(3) >= CHAIN_SUCCESS_FLOOR;
   }
 
   /**
@@ -1108,7 +1108,7 @@ export class RaftNode {
     const term = pre ? this._term + 1 : this._term;
     for (const peer of this.peers) {
       if (this.voteAnswered.has(peer)) continue;
-      if (this.voteTries >= VOTE_TRIES && !this.preGrantedAsk(peer)) continue;
+      if (this.voteTries >= this.voteTriesFor(peer)) continue;
       if (this.voteTries > 0 && peer === this.silentLeader && now - this.lastHeardFrom(peer) >= this.config.electionTimeoutMin) continue;
       this.host.send({ type: "vote", src: this.id, dst: peer, term, pre, lastIndex: this.log.lastIndex, lastTerm: this.log.lastTerm });
     }
@@ -1123,15 +1123,15 @@ export class RaftNode {
   /** When to ask the silent peers again, if at all. */
   private voteRetryAt(): number {
     if (!this.campaigning()) return Number.POSITIVE_INFINITY;
-    if (this.voteTries < VOTE_TRIES) return this.voteSentAt + VOTE_RETRY_MS;
-    if (this.voteTries >= VOTE_TRIES_PRE_GRANTED) return Number.POSITIVE_INFINITY;
-    for (const peer of this.preGranted) if (this.preGrantedAsk(peer)) return this.voteSentAt + VOTE_RETRY_MS;
+    const retryAt = this.voteSentAt + VOTE_RETRY_MS;
+    if (this.voteTries < VOTE_TRIES) return retryAt;
+    for (const peer of this.preGranted) if (!this.voteAnswered.has(peer) && this.voteTries < this.voteTriesFor(peer)) return retryAt;
     return Number.POSITIVE_INFINITY;
   }
 
-  /** A candidate still waits for the vote of a peer that granted its pre-vote. */
-  private preGrantedAsk(peer: NodeId): boolean {
-    return this._role === "candidate" && this.preGranted.has(peer) && !this.voteAnswered.has(peer);
+  /** How many times this round asks `peer`: longer, as candidate, if it granted our pre-vote. */
+  private voteTriesFor(peer: NodeId): number {
+    return this._role === "candidate" && this.preGranted.has(peer) ? VOTE_TRIES_PRE_GRANTED : VOTE_TRIES;
   }
 
   private becomeLeader(now: number): void {
