@@ -632,9 +632,53 @@ describe("retransmission timer", () => {
     return { net, now };
   }
 
+  /** A cluster whose leader saw `puts` puts go along chains, each answered after `delay` ms. */
+  function lightLoss(delay: number, puts = 20): { net: NodeNet; now: number } {
+    const net = electedCluster();
+    const a = net.node("A");
+    let now = 6000;
+    for (let i = 0; i < puts; i++, now += 100) {
+      a.propose({ term: a.term, key: `k${i}`, value: "v" }, now);
+      expect(net.inFlight.some((m) => m.type === "append" && m.relayTo !== undefined), `put ${i} goes along a chain`).toBe(true);
+      net.deliver(now + delay);
+      expect(a.commitIndex, `put ${i}`).toBe(a.log.lastIndex);
+    }
+    return { net, now };
+  }
+
+  test("under light loss a lost chain is sent again after three of its round trips, between half the interval and all of it", () => {
+    const interval = electedCluster().node("A").config.retransmitInterval;
+    const fast = lightLoss(0.2);
+    expect(firstRetryAfter(fast.net, fast.now)).toBe(interval / 2);
+    // Chains answered after 1 ms (the smoothed round trip gets there within a few dozen).
+    const medium = lightLoss(1, 60);
+    expect(firstRetryAfter(medium.net, medium.now)).toBeCloseTo(3, 2);
+    const slow = lightLoss(10);
+    expect(firstRetryAfter(slow.net, slow.now)).toBe(interval);
+  });
+
+  test("under light loss a follower silent through the quick retries backs off from the interval, not from the round trip", () => {
+    const { net, now } = lightLoss(0.2);
+    const a = net.node("A");
+    a.propose({ term: a.term, key: "k", value: "v" }, now);
+    net.take(() => true);
+    // Nobody answers: the waits between sends to one of the chain's followers.
+    const sends: number[] = [now];
+    const follower = (net.inFlight[0]?.dst ?? "B");
+    let t = now;
+    while (sends.length < 5) {
+      t = a.nextDeadline();
+      a.tick(t);
+      if (net.take(() => true).some((m) => m.dst === follower || (m.type === "append" && m.relayTo === follower))) sends.push(t);
+    }
+    const waits = sends.slice(1).map((x, i) => x - sends[i]!);
+    const { retransmitInterval } = a.config;
+    // Three quick retries at the round-trip timer (half the interval here), then 4x the interval.
+    expect(waits.slice(0, 3)).toEqual([retransmitInterval / 2, retransmitInterval / 2, retransmitInterval / 2]);
+    expect(waits[3]).toBe(4 * retransmitInterval);
+  });
+
   test("under heavy loss an unanswered put is sent again after half the interval: half the puts wait for it", () => {
-    const light = electedCluster();
-    expect(firstRetryAfter(light, 6000)).toBe(light.node("A").config.retransmitInterval);
     const { net, now } = heavyLoss(0);
     expect(firstRetryAfter(net, now)).toBe(net.node("A").config.retransmitInterval / 2);
   });

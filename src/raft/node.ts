@@ -38,11 +38,14 @@ const VOTE_RETRY_MS = 60;
  */
 const CHAIN_SUCCESS_FLOOR = 0.5;
 /**
- * Under heavy loss the retransmission timer is this many smoothed round trips, between
- * this fraction of retransmitInterval and all of it (see retransmitAfter).
+ * The first retransmissions wait this many smoothed round trips (of the path the send
+ * took: direct, or along a chain), between this fraction of retransmitInterval and all
+ * of it (see retransmitAfter).
  */
-const HEAVY_LOSS_RETRANSMIT = 0.5;
+const RETRANSMIT_FLOOR = 0.5;
 const RETRANSMIT_ROUND_TRIPS = 3;
+/** Retries up to this many in a row wait the round-trip timer; later ones back off. */
+const QUICK_RETRIES = 2;
 /** Weight of each new round-trip sample in the smoothed round trip (as TCP's SRTT). */
 const ROUND_TRIP_GAIN = 1 / 8;
 /**
@@ -195,6 +198,8 @@ export class RaftNode {
   private readonly progress = new Map<NodeId, Progress>();
   /** Smoothed time from an append to its direct answer, from the `sentAt` each answer echoes. */
   private roundTrip: number | undefined;
+  /** The same along relay chains (leader, two followers, leader), from relayed answers. */
+  private chainRoundTrip: number | undefined;
   /** Any message from a peer, by peer: who is reachable (redirect guesses). */
   private readonly lastHeard = new Map<NodeId, number>();
   private readonly quorumScratch: Float64Array;
@@ -641,8 +646,9 @@ export class RaftNode {
     const progress = this.progress.get(reply.src);
     if (!progress) return;
     // Each send carries its own time, so a retransmission's answer is never mistaken for
-    // the original's (no Karn ambiguity). Relayed answers cover a longer path: left out.
-    if (reply.relay === undefined) this.sampleRoundTrip(now - reply.sentAt);
+    // the original's (no Karn ambiguity). Relayed answers cover a longer path: kept apart.
+    if (reply.relay === undefined) this.roundTrip = smoothed(this.roundTrip, now - reply.sentAt);
+    else this.chainRoundTrip = smoothed(this.chainRoundTrip, now - reply.sentAt);
     if (reply.success) {
       // Only an answer from an unreachable follower can bring a quorum back in reach.
       const regained = progress.retransmits > UNREACHABLE_AFTER && this.reachableFollowers() < majority(this.clusterSize) - 1;
@@ -790,8 +796,12 @@ export class RaftNode {
       // sends in its first 0.5 s. Under heavy loss (13% at 30%) it only doubles: fourfold
       // there raised advanced-3's put p50 from 1.7 to 4.5 ms.
       const chains = this.chainsPay();
-      const backoff = (chains ? 4 : 2) ** Math.min(Math.max(0, progress.retransmits - 2), 8);
-      const wait = this.retransmitAfter(chains) * backoff;
+      const backoff = (chains ? 4 : 2) ** Math.min(Math.max(0, progress.retransmits - QUICK_RETRIES), 8);
+      // Under light loss, a follower silent through the quick retries is likelier cut off
+      // than unlucky: its back-off starts from the light-loss interval, as it did before
+      // the quick retries followed the round trip (else partition-2 +12 messages a run).
+      const quick = !chains || progress.retransmits <= QUICK_RETRIES;
+      const wait = (quick ? this.retransmitAfter(chains) : this.config.retransmitInterval) * backoff;
       // Nothing but a heartbeat is waiting: no put waits on it, so it is not repeated
       // before a slow link could have answered it.
       const heartbeatOnly = !progress.probing && !progress.entriesInFlight();
@@ -834,22 +844,19 @@ export class RaftNode {
   }
 
   /**
-   * The first retransmission's wait. Under heavy loss (no chains) half the puts wait for
-   * it (fanout.ts: the first try reaches a quorum about half the time), so it sets the
-   * median put latency; a direct round trip is short (two crossings), so it comes sooner.
+   * The first retransmissions' wait: a few round trips of the path the sends take, so
+   * that a slow network (the DST's, with delays of up to 21 ms, or a busy host) is not
+   * sent everything twice; never more than retransmitInterval, what it was before it
+   * was measured. Under heavy loss (no chains) half the puts wait for it (fanout.ts: the
+   * first try reaches a quorum about half the time); under 10% loss a quarter of the
+   * chains (27%) do, and at 4 ms their puts took 5.5-6 ms in the real simulator, enough
+   * to carry advanced-4's median latency over 5 ms on some seeds. A chain's round trip
+   * there is 0.65-0.72 ms (p50; p99 1.9-3.3): three of them come to about 2.2 ms.
    */
   private retransmitAfter(chains: boolean): number {
     const interval = this.config.retransmitInterval;
-    if (chains) return interval;
-    // A few round trips, so that a slow network (the DST's, with delays of up to 21 ms,
-    // or a busy host) is not sent everything twice; never more than the light-loss timer.
-    const roundTrips = RETRANSMIT_ROUND_TRIPS * (this.roundTrip ?? interval);
-    return Math.min(interval, Math.max(interval * HEAVY_LOSS_RETRANSMIT, roundTrips));
-  }
-
-  private sampleRoundTrip(sample: number): void {
-    if (!(sample >= 0)) return;
-    this.roundTrip = this.roundTrip === undefined ? sample : this.roundTrip + (sample - this.roundTrip) * ROUND_TRIP_GAIN;
+    const roundTrip = (chains ? this.chainRoundTrip : this.roundTrip) ?? interval;
+    return Math.min(interval, Math.max(interval * RETRANSMIT_FLOOR, RETRANSMIT_ROUND_TRIPS * roundTrip));
   }
 
   /**
@@ -1229,4 +1236,10 @@ export class RaftNode {
   private uniform(min: number, max: number): number {
     return min + this.random() * (max - min);
   }
+}
+
+/** TCP's smoothed round trip: each new sample moves it by ROUND_TRIP_GAIN of the difference. */
+function smoothed(current: number | undefined, sample: number): number | undefined {
+  if (!(sample >= 0)) return current;
+  return current === undefined ? sample : current + (sample - current) * ROUND_TRIP_GAIN;
 }
