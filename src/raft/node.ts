@@ -89,11 +89,10 @@ export const HEARTBEAT_RETRY_MS = 50;
 const GUESS_WAIT_TIMEOUTS = 1;
 /** Leaders of this many recent terms are remembered (whose puts a new leader may guess about). */
 const TERM_LEADERS_KEPT = 8;
-/**
- * A follower presumed gone (presumedGone) is sent to once per its silence so far (1, 2, 4,
- * 8... heartbeat intervals), but at least once per this many intervals.
- */
-const SILENT_PACE_LIMIT = 16;
+/** A follower that never answered us is taken as gone after this many silent heartbeat intervals. */
+const SILENT_AFTER = 4;
+/** ... and is then sent to at least once per this many intervals. */
+const SILENT_PACE_LIMIT = 8;
 /** A follower further behind than this catches up with heartbeats before it takes puts. */
 const CATCH_UP_LAG = 64;
 
@@ -787,7 +786,7 @@ export class RaftNode {
    */
   private resendAt(progress: Progress): number {
     const heartbeatAt = progress.lastSentAt + this.heartbeatPace(progress);
-    const urgent = !progress.probing || (!this.presumedGone(progress) && this._commitIndex < this.log.lastIndex && this.inStepFollowers() < majority(this.clusterSize) - 1);
+    const urgent = !progress.probing || (this._commitIndex < this.log.lastIndex && this.inStepFollowers() < majority(this.clusterSize) - 1);
     if (urgent && this.awaitingAnswer(progress)) {
       // Two quick retries first: on a lossy link a live follower is worth them. Then the
       // gap grows fourfold under light loss (16, 64, 256 ms, then the heartbeat): a
@@ -811,27 +810,16 @@ export class RaftNode {
   }
 
   /**
-   * How long a follower may go without a send from us: the heartbeat interval; but one
-   * presumed gone is sent to only once per its silence so far, up to SILENT_PACE_LIMIT
-   * intervals. If it was only cut off, it rejoins at the next of these, or sooner on its
-   * own: once it campaigns, its pre-vote reaches us and we answer at once (onVoteRequest).
+   * How long a follower may go without a send from us: the heartbeat interval; but a
+   * follower that has never answered us in this term and has been silent for
+   * SILENT_AFTER intervals (the leader we replaced, killed, most likely) is sent to only
+   * every half of its silence so far, up to SILENT_PACE_LIMIT intervals.
    */
   private heartbeatPace(progress: Progress): number {
     const interval = this.config.heartbeatInterval;
-    if (!this.presumedGone(progress)) return interval;
-    return Math.min(progress.lastSentAt - progress.lastHeardAt, SILENT_PACE_LIMIT * interval);
-  }
-
-  /**
-   * Never answered us in this term, through a heartbeat interval of sends (the quick
-   * retries, the backed-off ones and a heartbeat): dead most likely (the leader we
-   * replaced), or cut off. A live follower under 30% loss misses all of them about one
-   * time in a hundred, and is still sent to, only less often. Its probes are then no
-   * longer urgent when the followers in step miss a send: advanced-2's two killed
-   * leaders drew 28 probes a run, most of them because a live follower had missed one.
-   */
-  private presumedGone(progress: Progress): boolean {
-    return !progress.answeredOnce && progress.lastSentAt - progress.lastHeardAt >= this.config.heartbeatInterval;
+    const silence = progress.lastSentAt - progress.lastHeardAt;
+    if (progress.answeredOnce || silence < SILENT_AFTER * interval) return interval;
+    return Math.min(silence / 2, SILENT_PACE_LIMIT * interval);
   }
 
   /**
