@@ -44,7 +44,10 @@ const CHAIN_SUCCESS_FLOOR = 0.5;
  */
 const RETRANSMIT_FLOOR = 0.5;
 const RETRANSMIT_ROUND_TRIPS = 3;
-/** Retries up to this many in a row wait the round-trip timer; later ones back off. */
+/**
+ * While at most this many retransmissions in a row went unanswered, the next one still
+ * waits the round-trip timer (three quick retries in all); after that the waits grow.
+ */
 const QUICK_RETRIES = 2;
 /** Weight of each new round-trip sample in the smoothed round trip (as TCP's SRTT). */
 const ROUND_TRIP_GAIN = 1 / 8;
@@ -839,7 +842,7 @@ export class RaftNode {
    * first try reaches a quorum about half the time); under 10% loss a quarter of the
    * chains (27%) do, and at 4 ms their puts took 5.5-6 ms in the real simulator, enough
    * to carry advanced-4's median latency over 5 ms on some seeds. A chain's round trip
-   * there is 0.65-0.72 ms (p50; p99 1.9-3.3): three of them come to about 2.2 ms.
+   * there is 0.5-0.7 ms (p50; p99 1.2-3.3): three smoothed ones come to about 2.2 ms.
    */
   private retransmitAfter(chains: boolean): number {
     const interval = this.config.retransmitInterval;
