@@ -581,35 +581,38 @@ describe("retransmission timer", () => {
     return a.nextDeadline() - at;
   }
 
-  /** A cluster whose leader saw every first send lost and every retry answered after `delay` ms. */
-  function heavyLoss(delay: number): { net: NodeNet; now: number } {
-    const net = electedCluster();
-    const a = net.node("A");
-    // About half of all messages arrive, as far as the leader can tell.
-    let now = 6000;
-    for (let i = 0; i < 40; i++, now += 100) {
-      a.propose({ term: a.term, key: `k${i}`, value: "v" }, now);
-      net.take(() => true);
-      const retry = a.nextDeadline();
-      a.tick(retry);
-      net.deliver(retry + delay);
-      expect(a.commitIndex, `put ${i}`).toBe(a.log.lastIndex);
-    }
-    return { net, now };
-  }
-
-  /** A cluster whose leader saw `puts` puts go along chains, each answered after `delay` ms. */
-  function lightLoss(delay: number, puts = 20): { net: NodeNet; now: number } {
+  /**
+   * A cluster whose leader proposed `puts` puts, 100 ms apart, each handed to `answer` to
+   * get through (so the leader measures round trips and losses), and each committed.
+   */
+  function trained(puts: number, answer: (net: NodeNet, a: RaftNode, now: number) => void): { net: NodeNet; now: number } {
     const net = electedCluster();
     const a = net.node("A");
     let now = 6000;
     for (let i = 0; i < puts; i++, now += 100) {
       a.propose({ term: a.term, key: `k${i}`, value: "v" }, now);
-      expect(net.inFlight.some((m) => m.type === "append" && m.relayTo !== undefined), `put ${i} goes along a chain`).toBe(true);
-      net.deliver(now + delay);
+      answer(net, a, now);
       expect(a.commitIndex, `put ${i}`).toBe(a.log.lastIndex);
     }
     return { net, now };
+  }
+
+  /** Every first send lost, every retry answered after `delay` ms: about half of all messages arrive. */
+  function heavyLoss(delay: number): { net: NodeNet; now: number } {
+    return trained(40, (net, a) => {
+      net.take(() => true);
+      const retry = a.nextDeadline();
+      a.tick(retry);
+      net.deliver(retry + delay);
+    });
+  }
+
+  /** Every put along a chain, answered after `delay` ms. */
+  function lightLoss(delay: number, puts = 20): { net: NodeNet; now: number } {
+    return trained(puts, (net, _a, now) => {
+      expect(net.inFlight.some((m) => m.type === "append" && m.relayTo !== undefined), "the put goes along a chain").toBe(true);
+      net.deliver(now + delay);
+    });
   }
 
   test("under light loss a lost chain is sent again after three of its round trips, between half the interval and all of it", () => {
@@ -627,15 +630,14 @@ describe("retransmission timer", () => {
     const { net, now } = lightLoss(0.2);
     const a = net.node("A");
     a.propose({ term: a.term, key: "k", value: "v" }, now);
-    net.take(() => true);
-    // Nobody answers: the waits between sends to one of the chain's followers.
+    // Nobody answers: the waits between sends to the chain's first follower.
+    const follower = net.take(() => true)[0]!.dst;
+    const reaches = (m: RaftMessage) => m.dst === follower || (m.type === "append" && m.relayTo === follower);
     const sends: number[] = [now];
-    const follower = (net.inFlight[0]?.dst ?? "B");
-    let t = now;
-    while (sends.length < 5) {
+    for (let t = now; sends.length < 5 && t < now + a.config.heartbeatInterval; ) {
       t = a.nextDeadline();
       a.tick(t);
-      if (net.take(() => true).some((m) => m.dst === follower || (m.type === "append" && m.relayTo === follower))) sends.push(t);
+      if (net.take(() => true).some(reaches)) sends.push(t);
     }
     const waits = sends.slice(1).map((x, i) => x - sends[i]!);
     const { retransmitInterval } = a.config;

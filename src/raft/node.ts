@@ -648,7 +648,8 @@ export class RaftNode {
     const progress = this.progress.get(reply.src);
     if (!progress) return;
     // Each send carries its own time, so a retransmission's answer is never mistaken for
-    // the original's (no Karn ambiguity). Relayed answers cover a longer path: kept apart.
+    // the original's (no Karn ambiguity). Relayed answers cover a longer path: kept apart
+    // (a turned-round chain's answer, two hops, lands there too and only shortens it a little).
     if (reply.relay === undefined) this.roundTrip = smoothed(this.roundTrip, now - reply.sentAt);
     else this.chainRoundTrip = smoothed(this.chainRoundTrip, now - reply.sentAt);
     if (reply.success) {
