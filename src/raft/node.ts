@@ -153,6 +153,14 @@ export class RaftNode {
   private postponedForCandidate = false;
   /** As leader: the commit index our first commit of this term reached (0 before it). */
   private firstCommit = 0;
+  /**
+   * As leader: the newest send time of ours a quorum acknowledged (we count as acknowledging
+   * everything), the start of our lease. Kept up to date as answers come, while the
+   * followers' progress is at hand, so that a get, which comes after a wake-up when every
+   * step runs cold, reads one field (the walk over the followers cost ~16 µs of a get's
+   * ~240 µs in the real simulator).
+   */
+  private leaseFrom = Number.NEGATIVE_INFINITY;
   /** The highest commit index a voter has told us of: those entries were answered already. */
   private peerCommit = 0;
   /** The highest commit index a leader's append told us: that leader had answered up to there. */
@@ -386,9 +394,10 @@ export class RaftNode {
    * and have committed an entry of its own term (so it knows all earlier commits).
    */
   canReadLocally(now: number): boolean {
-    if (this._role !== "leader") return false;
-    if (this.log.termAt(this._commitIndex) !== this._term) return false;
-    return leaseHolds(now, this.quorumAckedSentAt(now), this.config.leaseDuration);
+    // A leader's commit index moves only by advanceCommit, which commits entries of its own
+    // term: having made its first commit is having committed one.
+    if (this._role !== "leader" || this.firstCommit === 0) return false;
+    return leaseHolds(now, this.leaseFrom, this.config.leaseDuration);
   }
 
   /**
@@ -663,7 +672,7 @@ export class RaftNode {
       else if (this.firstCommit > 0 && progress.toldCommit < this.firstCommit && this.holdsAll(progress)) this.sendAppend(reply.src, progress, now, true);
       return;
     }
-    progress.heard(now, reply.sentAt);
+    this.heardFrom(progress, now, reply.sentAt);
     // Fast backtracking: skip the follower's whole conflicting term in one step.
     let next = reply.hintIndex;
     if (reply.hintTerm > 0) {
@@ -677,6 +686,7 @@ export class RaftNode {
 
   /** A follower's log matched ours up to `match` when it got our append sent at `sentAt`. */
   private matched(progress: Progress, match: number, sentAt: number, now: number): void {
+    const acked = progress.ackedSentAt;
     progress.heard(now, sentAt);
     const told = progress.firstCommitToldAt;
     if (told !== undefined && sentAt >= told && match >= this.firstCommit) progress.knowsFirstCommit = true;
@@ -687,6 +697,8 @@ export class RaftNode {
     if (progress.next <= progress.match) progress.next = progress.match + 1;
     progress.probing = false;
     this.advanceCommit(now);
+    // After the commit: its walk over the followers leaves this one's data at hand.
+    if (progress.ackedSentAt !== acked) this.leaseFrom = this.quorumAckedSentAt();
   }
 
   // ---- replication --------------------------------------------------------------------
@@ -988,9 +1000,16 @@ export class RaftNode {
     }
   }
 
-  private quorumAckedSentAt(now: number): number {
+  /** A follower answered our send of `sentAt`: it may move our lease on (leaseFrom). */
+  private heardFrom(progress: Progress, now: number, sentAt: number): void {
+    const acked = progress.ackedSentAt;
+    progress.heard(now, sentAt);
+    if (progress.ackedSentAt !== acked) this.leaseFrom = this.quorumAckedSentAt();
+  }
+
+  private quorumAckedSentAt(): number {
     const values = this.quorumValues;
-    values[0] = now;
+    values[0] = Number.POSITIVE_INFINITY;
     let i = 1;
     for (const progress of this.progress.values()) values[i++] = progress.ackedSentAt;
     return quorumValue(values, this.quorumScratch);
@@ -1156,6 +1175,8 @@ export class RaftNode {
     this.firstCommit = 0;
     this.progress.clear();
     for (const peer of this.peers) this.progress.set(peer, new Progress(this.log.lastIndex + 1, now));
+    // No answers yet: no lease, unless we are a quorum on our own (a cluster of one).
+    this.leaseFrom = this.quorumAckedSentAt();
     // A no-op of our own term: committing it tells us everything committed before us. It
     // says which puts we will not answer (our floor), for a deposed leader that holds one.
     this.log.append({ term: this._term, floor: this._leaderCommitFloor });
