@@ -215,6 +215,7 @@ export class RaftNode {
   private readonly quorumScratch: Float64Array;
   private readonly quorumValues: Float64Array;
   private readonly rankedPeers: NodeId[];
+  private readonly rankKeys: Float64Array;
   private readonly loss = new LossEstimate();
   /** Reused lists for sendToEach(), so the replication path allocates nothing. */
   private readonly dueScratch: NodeId[] = [];
@@ -238,6 +239,7 @@ export class RaftNode {
     this.quorumScratch = new Float64Array(size);
     this.quorumValues = new Float64Array(size);
     this.rankedPeers = [...this.peers];
+    this.rankKeys = new Float64Array(this.peers.length);
     this.electionDeadline = options.now + this.uniform(this.config.firstElectionMin, this.config.firstElectionMax);
   }
 
@@ -716,8 +718,7 @@ export class RaftNode {
     if (this.reachableFollowers() < quorum) return;
     const chains = this.chainsPay();
     const needed = chains ? quorum : fanout(quorum, this.peers.length, 1 - this.loss.pathSuccess(2), this.config.fanoutTarget);
-    const ranked = this.rankedPeers;
-    ranked.sort((a, b) => this.responsiveness(b) - this.responsiveness(a));
+    const ranked = this.rankByResponsiveness();
     const chosen = this.dueScratch;
     chosen.length = 0;
     let counted = 0;
@@ -910,6 +911,29 @@ export class RaftNode {
    * flow no follower needs a heartbeat of its own (and none falls behind by more than a
    * few entries, which ride along in the next append it gets).
    */
+  /**
+   * The followers, most responsive first (ties in their previous order). An insertion sort
+   * on keys computed once each: Array.prototype.sort with a comparator cost ~10 µs of a
+   * put at the leader, run cold after a wake-up, for four followers.
+   */
+  private rankByResponsiveness(): NodeId[] {
+    const ranked = this.rankedPeers;
+    const keys = this.rankKeys;
+    for (let i = 0; i < ranked.length; i++) {
+      const peer = ranked[i]!;
+      const key = this.responsiveness(peer);
+      let j = i - 1;
+      while (j >= 0 && keys[j]! < key) {
+        keys[j + 1] = keys[j]!;
+        ranked[j + 1] = ranked[j]!;
+        j--;
+      }
+      keys[j + 1] = key;
+      ranked[j + 1] = peer;
+    }
+    return ranked;
+  }
+
   private responsiveness(peer: NodeId): number {
     const progress = this.progress.get(peer)!;
     const behind = this.log.lastIndex - progress.match;
