@@ -5,6 +5,7 @@ import { MAX_PACKET_BYTES } from "../src/net/packet-socket.ts";
 import { RaftLog } from "../src/raft/log.ts";
 import { DEFAULT_CONFIG, type RaftMessage } from "../src/raft/types.ts";
 import { encode, entrySize } from "../src/wire/encode.ts";
+import type { ClientReply } from "../src/wire/messages.ts";
 import { decode } from "../src/wire/schema.ts";
 import { checkFastPathAgrees } from "../bench/decode-agree.ts";
 
@@ -24,7 +25,17 @@ const peerMessages: RaftMessage[] = [
     sentAt: 1234.5,
   },
   { type: "appended", src: "0003", dst: "0001", term: 3, success: false, match: 0, hintIndex: 3, hintTerm: 2, sentAt: 1234.5 },
+  { type: "appended", src: "0003", dst: "0001", term: 3, success: true, match: 9, hintIndex: 0, hintTerm: 0, sentAt: 1234.5, relay: { peer: "0002", match: 9 } },
+  { type: "appended", src: "0003", dst: "0001", term: 3, success: true, match: 9, hintIndex: 0, hintTerm: 0, sentAt: 1234.5, relay: { peer: "0002", match: 8, sentAt: 1200.25 } },
 ];
+
+/** What encode() wrote before its per-type paths: the header, then the other fields as JSON.stringify orders them. */
+function genericText(message: RaftMessage | ClientReply, leader: string): string {
+  const { type, src, dst, ...rest } = message;
+  const header = { src, dst, leader: type === "redirect" ? (rest as { leader: string }).leader : leader, type };
+  if ("leader" in rest) delete (rest as { leader?: string }).leader;
+  return JSON.stringify({ ...header, ...rest });
+}
 
 describe("wire codec", () => {
   for (const message of peerMessages) {
@@ -34,6 +45,18 @@ describe("wire codec", () => {
       expect(decoded).toEqual({ ok: true, message: { ...expected, leader: "0001" } as never });
     });
   }
+
+  test("answers and client replies are written exactly as the generic path wrote them", () => {
+    const replies: ClientReply[] = [
+      { type: "ok", src: "0001", dst: "0015", MID: "m\"1", value: "v\u00e9\n" },
+      { type: "ok", src: "0001", dst: "0015", MID: "m2" },
+      { type: "redirect", src: "0002", dst: "0015", MID: "m3", leader: "0004" },
+      { type: "fail", src: "0002", dst: "0015", MID: "m4" },
+    ];
+    for (const message of [...peerMessages.filter((m) => m.type === "appended"), ...replies]) {
+      expect(encode(message, "0001")).toBe(genericText(message, "0001"));
+    }
+  });
 
   test("client replies carry the leader field, and a redirect names its target", () => {
     expect(JSON.parse(encode({ type: "ok", src: "0001", dst: "0015", MID: "m", value: "v" }, "0001"))).toEqual({ src: "0001", dst: "0015", leader: "0001", type: "ok", MID: "m", value: "v" });
