@@ -914,7 +914,7 @@ export class RaftNode {
    */
   /**
    * The followers, most responsive first (ties in their previous order). An insertion sort
-   * on keys computed once each: Array.prototype.sort with a comparator cost ~10 µs of a
+   * on keys computed once each: Array.prototype.sort with a comparator cost ~20 µs of a
    * put at the leader, run cold after a wake-up, for four followers.
    */
   private rankByResponsiveness(): NodeId[] {
