@@ -675,7 +675,7 @@ export class RaftNode {
       else if (this.firstCommit > 0 && progress.toldCommit < this.firstCommit && this.holdsAll(progress)) this.sendAppend(reply.src, progress, now, true);
       return;
     }
-    this.heardFrom(progress, now, reply.sentAt);
+    if (progress.heard(now, reply.sentAt)) this.leaseFrom = this.quorumAckedSentAt();
     // Fast backtracking: skip the follower's whole conflicting term in one step.
     let next = reply.hintIndex;
     if (reply.hintTerm > 0) {
@@ -689,8 +689,7 @@ export class RaftNode {
 
   /** A follower's log matched ours up to `match` when it got our append sent at `sentAt`. */
   private matched(progress: Progress, match: number, sentAt: number, now: number): void {
-    const acked = progress.ackedSentAt;
-    progress.heard(now, sentAt);
+    const leaseMoved = progress.heard(now, sentAt);
     const told = progress.firstCommitToldAt;
     if (told !== undefined && sentAt >= told && match >= this.firstCommit) progress.knowsFirstCommit = true;
     if (match > progress.match) {
@@ -701,7 +700,7 @@ export class RaftNode {
     progress.probing = false;
     this.advanceCommit(now);
     // After the commit: its walk over the followers leaves this one's data at hand.
-    if (progress.ackedSentAt !== acked) this.leaseFrom = this.quorumAckedSentAt();
+    if (leaseMoved) this.leaseFrom = this.quorumAckedSentAt();
   }
 
   // ---- replication --------------------------------------------------------------------
@@ -912,6 +911,12 @@ export class RaftNode {
    * flow no follower needs a heartbeat of its own (and none falls behind by more than a
    * few entries, which ride along in the next append it gets).
    */
+  private responsiveness(peer: NodeId): number {
+    const progress = this.progress.get(peer)!;
+    const behind = this.log.lastIndex - progress.match;
+    return (progress.probing ? -4e15 : 0) + (progress.retransmits > 0 ? -2e15 : 0) + (behind > CATCH_UP_LAG ? -1e15 : 0) - progress.lastSentAt;
+  }
+
   /**
    * The followers, most responsive first (ties in their previous order). An insertion sort
    * on keys computed once each: Array.prototype.sort with a comparator cost ~20 µs of a
@@ -933,12 +938,6 @@ export class RaftNode {
       ranked[j + 1] = peer;
     }
     return ranked;
-  }
-
-  private responsiveness(peer: NodeId): number {
-    const progress = this.progress.get(peer)!;
-    const behind = this.log.lastIndex - progress.match;
-    return (progress.probing ? -4e15 : 0) + (progress.retransmits > 0 ? -2e15 : 0) + (behind > CATCH_UP_LAG ? -1e15 : 0) - progress.lastSentAt;
   }
 
   /** Tells followers holding the new commit point about it, without wanting a reply. */
@@ -1025,13 +1024,7 @@ export class RaftNode {
     }
   }
 
-  /** A follower answered our send of `sentAt`: it may move our lease on (leaseFrom). */
-  private heardFrom(progress: Progress, now: number, sentAt: number): void {
-    const acked = progress.ackedSentAt;
-    progress.heard(now, sentAt);
-    if (progress.ackedSentAt !== acked) this.leaseFrom = this.quorumAckedSentAt();
-  }
-
+  /** The lease's start (leaseFrom) from the followers' acknowledged sends. */
   private quorumAckedSentAt(): number {
     const values = this.quorumValues;
     values[0] = Number.POSITIVE_INFINITY;

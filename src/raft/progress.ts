@@ -35,12 +35,15 @@ export class Progress {
 
   /**
    * The follower answered our append sent at `sentAt`: it is reachable (a loss is retried
-   * quickly again), and it acknowledged that send (the lease).
+   * quickly again), and it acknowledged that send (the lease). True when that send is
+   * newer than any it had acknowledged: the leader's lease may move.
    */
-  heard(now: number, sentAt: number): void {
+  heard(now: number, sentAt: number): boolean {
     this.lastHeardAt = now;
     this.retransmits = 0;
-    if (sentAt > this.ackedSentAt) this.ackedSentAt = sentAt;
+    if (sentAt <= this.ackedSentAt) return false;
+    this.ackedSentAt = sentAt;
+    return true;
   }
 
   /** The follower acknowledged some send of ours in this term. */

@@ -136,12 +136,6 @@ export class Replica {
     const raft = this.raft;
     if (raft.role === "leader") {
       if (request.type === "get") {
-        // Answered at once when nothing stands in the way: a get comes right after a
-        // wake-up, when every extra step runs cold and counts in its latency.
-        if (this.requests.reads.length === 0 && raft.canReadLocally(now) && !this.readWaitsForGuess(request.key, now)) {
-          this.reply({ type: "ok", src: this.id, dst: request.src, MID: request.MID, value: this.kv.get(request.key) });
-          return;
-        }
         this.requests.reads.push(request);
         if (!raft.canReadLocally(now)) raft.renewLease(now);
         return;

@@ -20,7 +20,8 @@ export function entrySize(entry: LogEntry): number {
 
 /** The packet text for `message`; `leader` is the sender's belief of who leads. */
 export function encode(message: OutboundMessage, leader: NodeId | undefined): string {
-  const leaderField = JSON.stringify(message.type === "redirect" ? message.leader : leader ?? BROADCAST);
+  if (message.type === "ok" || message.type === "fail" || message.type === "redirect") return encodeReply(message, leader);
+  const leaderField = JSON.stringify(leader ?? BROADCAST);
   if (message.type === "append") {
     let entries = "";
     for (let i = 0; i < message.entries.length; i++) entries += (i === 0 ? "" : ",") + encodeEntry(message.entries[i]!);
@@ -33,10 +34,9 @@ export function encode(message: OutboundMessage, leader: NodeId | undefined): st
       `"sentAt":${message.sentAt}${relay},"entries":[${entries}]}`
     );
   }
-  if (message.type === "ok" || message.type === "fail" || message.type === "redirect") return encodeReply(message, leader);
   if (message.type === "appended") return encodeAppendReply(message, leaderField);
+  // Votes and their answers: the header, then their own fields.
   const { type, src, dst, ...rest } = message;
-  if ("leader" in rest) delete (rest as { leader?: NodeId }).leader; // already written as the header field
   return `{"src":${JSON.stringify(src)},"dst":${JSON.stringify(dst)},"leader":${leaderField},"type":${JSON.stringify(type)}${tail(rest)}}`;
 }
 
