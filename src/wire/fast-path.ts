@@ -74,8 +74,8 @@ type Building<T> = { -readonly [K in keyof T]: T[K] } & { leader?: string };
 
 /**
  * What a follower decodes for every put: one literal, the optional fields assigned after
- * it in the schema's order (spreading a head object, then the result again for each
- * optional field, ran cold on every hop of a chain).
+ * it in the schema's order; no head object, no spread of it or of the result, on a step
+ * every hop of a chain runs cold.
  */
 function append(m: Fields, src: string, dst: string, leader: string | undefined): InboundMessage | undefined {
   const { quiet, term, prevIndex, prevTerm, entries, commit, sentAt, relayTo, relay } = m;
