@@ -1,5 +1,6 @@
 // The run's report: a plain JSON-able object (for --json and the suite) built from a
 // finished Simulation, and its text form (the classic block, the verdict, our extras).
+import type { HostSteal } from "./host-steal.ts";
 import type { Problem, Simulation, StopReason } from "./simulation.ts";
 import { allLatencies, classicMedian, mean, percentile, type Stats } from "./stats.ts";
 import { judge, type Verdict } from "./verdict.ts";
@@ -44,6 +45,8 @@ export interface RunReport {
     messagesPerCommittedPut: number | null;
     leaderChanges: number;
     leaderlessSeconds: number;
+    /** CPU the host took from this machine during the run (null on virtual time, or without /proc). */
+    hostSteal: HostSteal | null;
   };
   problems: Problem[];
   problemCount: number;
@@ -54,7 +57,7 @@ function summarize(values: readonly number[]): LatencySummary {
   return { count: values.length, p50: percentile(values, 50), p90: percentile(values, 90), p99: percentile(values, 99) };
 }
 
-export function buildReport(sim: Simulation, replica: string, durationSeconds: number, replicaInfo: ReplicaInfo[]): RunReport {
+export function buildReport(sim: Simulation, replica: string, durationSeconds: number, replicaInfo: ReplicaInfo[], hostSteal: HostSteal | null = null): RunReport {
   const { latencies, ...counters } = sim.stats;
   const all = allLatencies(sim.stats);
   return {
@@ -75,6 +78,7 @@ export function buildReport(sim: Simulation, replica: string, durationSeconds: n
       messagesPerCommittedPut: sim.stats.committedPuts > 0 ? sim.stats.totalMsgs / sim.stats.committedPuts : null,
       leaderChanges: sim.leaderChanges,
       leaderlessSeconds: sim.leaderlessTime,
+      hostSteal,
     },
     problems: sim.problems,
     problemCount: sim.problemCount,
@@ -129,6 +133,8 @@ export function formatReport(r: RunReport): string {
   out.push(`  time without a known leader: ${r.extras.leaderlessSeconds.toFixed(3)}s`);
   out.push(`  malformed packets: ${s.malformed}, incorrect replies: ${s.incorrect}, gets failed to generate: ${s.getGenerationFailures}`);
   out.push(`  stopped by: ${r.stopReason} after ${r.durationSeconds.toFixed(2)}s`);
+  const steal = r.extras.hostSteal;
+  if (steal) out.push(`  host CPU steal: ${steal.meanPercent.toFixed(1)}% over the run, ${steal.maxPercent.toFixed(1)}% in its worst second`);
   for (const info of r.replicaInfo) {
     const parts = [
       info.connectedAt === null ? "never connected" : `connected at ${info.connectedAt.toFixed(3)}s`,

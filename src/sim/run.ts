@@ -11,6 +11,7 @@ import { PacketSocket } from "../net/packet-socket.ts";
 import { killGroupsSync, processAlive, registerCleanup, removeDir, signalGroup } from "./cleanup.ts";
 import { pageIn } from "./page-in.ts";
 import { randomSeed, seedToNumber } from "./prng.ts";
+import { sampleHostSteal, type HostSteal } from "./host-steal.ts";
 import { readProcUsage, type ProcUsage } from "./procstat.ts";
 import { buildReport, type ReplicaInfo, type RunReport } from "./report.ts";
 import type { Scenario } from "./scenario.ts";
@@ -107,6 +108,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
     setTimeout(() => processAlive(pid) && signalGroup(pid, "SIGKILL"), KILL_GRACE_MS).unref();
   }
 
+  let hostSteal: HostSteal | null = null;
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
   let timer: Timer | undefined;
@@ -154,6 +156,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
     );
   }
 
+  const steal = sampleHostSteal();
   try {
     for (const slot of slots.values()) slot.listener = new PacketListener(join(dir, slot.id), (fd) => onConnection(slot, fd), 1);
     const env = replicaEnv(dir, opts.env);
@@ -188,6 +191,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   } finally {
     clearTimeout(timer);
     sim.finish(now());
+    hostSteal = steal.stop();
     for (const slot of slots.values()) endSlot(slot);
     await Promise.all(
       [...slots.values()].map((slot) => (slot.proc ? Promise.race([slot.proc.exited, Bun.sleep(KILL_GRACE_MS + 200)]) : undefined)),
@@ -207,7 +211,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
     cpuSeconds: slot.usage.cpuSeconds,
     ...(sim.died.has(slot.id) && slot.stderrTail ? { stderrTail: slot.stderrTail.trimEnd() } : {}),
   }));
-  return buildReport(sim, replica, now(), info);
+  return buildReport(sim, replica, now(), info, hostSteal);
 }
 
 /**

@@ -14,7 +14,7 @@ import type { RunReport } from "./report.ts";
 import { loadScenario, OFFICIAL_SCENARIOS, withLifetime, type Scenario } from "./scenario.ts";
 import { parseSeeds } from "./seeds.ts";
 import { classicMedian } from "./stats.ts";
-import { aggregate, formatResources, formatTable, resourceSummary, type ResourceSummary, type ScenarioRow } from "./summary.ts";
+import { aggregate, formatResources, formatSteal, formatTable, resourceSummary, stealSummary, type ResourceSummary, type ScenarioRow, type StealSummary } from "./summary.ts";
 
 const USAGE = `usage: bun run suite [scenario names or files...] [options]
   --jobs N        runs at once (default 1; latency numbers are only honest with spare cores)
@@ -56,6 +56,8 @@ export interface SuiteReport {
   rows: ScenarioRow[];
   floor: FloorSummary | null;
   resources: ResourceSummary;
+  /** The host's steal over every run, ours and the floor's. */
+  hostSteal: StealSummary | null;
   runs: RunReport[];
   floorRuns: RunReport[];
   errors: { label: string; error: string }[];
@@ -217,6 +219,7 @@ async function main(): Promise<number> {
     rows,
     floor,
     resources: resourceSummary(ours),
+    hostSteal: stealSummary(ours, floorRuns),
     runs: ours,
     floorRuns,
     errors,
@@ -233,6 +236,7 @@ async function main(): Promise<number> {
     );
   }
   console.log(formatResources(report.resources));
+  console.log(formatSteal(report.hostSteal));
   const jsonPath = resolve(values.json ?? join(REPO_ROOT, "reports", `suite-${started.toISOString().replace(/[:.]/g, "-")}.json`));
   mkdirSync(dirname(jsonPath), { recursive: true });
   writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);

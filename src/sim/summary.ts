@@ -99,6 +99,41 @@ export function formatResources(r: ResourceSummary): string {
   return `Replicas (${r.replicas}): ${connect}; peak RSS at most ${rss}; CPU at most ${cpu}`;
 }
 
+/** The host's steal over a set of runs: how far the machine's own load can explain their latencies. */
+export interface StealSummary {
+  /** Runs that measured it. */
+  runs: number;
+  /** The largest steal of any run's worst second, and which run. */
+  maxPercent: number;
+  worstRun: string;
+  /** Runs whose worst second lost more than 1% of the CPU. */
+  runsOver1Percent: number;
+  /** The largest steal over a whole run. */
+  maxMeanPercent: number;
+}
+
+export function stealSummary(ours: readonly RunReport[], floorRuns: readonly RunReport[] = []): StealSummary | null {
+  const label = (prefix: string) => (r: RunReport) => (r.extras.hostSteal ? [{ run: `${prefix}${r.scenario}#${r.seed}`, steal: r.extras.hostSteal }] : []);
+  const measured = [...ours.flatMap(label("")), ...floorRuns.flatMap(label("floor:"))];
+  if (measured.length === 0) return null;
+  const worst = measured.reduce((a, b) => (b.steal.maxPercent > a.steal.maxPercent ? b : a));
+  return {
+    runs: measured.length,
+    maxPercent: worst.steal.maxPercent,
+    worstRun: worst.run,
+    runsOver1Percent: measured.filter((m) => m.steal.maxPercent > 1).length,
+    maxMeanPercent: Math.max(...measured.map((m) => m.steal.meanPercent)),
+  };
+}
+
+export function formatSteal(s: StealSummary | null): string {
+  if (s === null) return "Host CPU steal: not measured (no /proc/stat)";
+  return (
+    `Host CPU steal (${s.runs} runs): worst second ${s.maxPercent.toFixed(1)}% (${s.worstRun}), ` +
+    `${s.runsOver1Percent} of ${s.runs} runs over 1% in their worst second, at most ${s.maxMeanPercent.toFixed(1)}% over a whole run`
+  );
+}
+
 /** A text table: the first column left-aligned, the others right-aligned, a rule under the header. */
 export function formatColumns(header: readonly string[], body: readonly (readonly string[])[]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
