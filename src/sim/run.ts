@@ -9,9 +9,9 @@ import { PacketListener } from "../net/listener.ts";
 import { closeFd } from "../net/libc.ts";
 import { PacketSocket } from "../net/packet-socket.ts";
 import { killGroupsSync, processAlive, registerCleanup, removeDir, signalGroup } from "./cleanup.ts";
+import { sampleHostSteal, type HostSteal } from "./host-steal.ts";
 import { pageIn } from "./page-in.ts";
 import { randomSeed, seedToNumber } from "./prng.ts";
-import { sampleHostSteal, type HostSteal } from "./host-steal.ts";
 import { readProcUsage, type ProcUsage } from "./procstat.ts";
 import { buildReport, type ReplicaInfo, type RunReport } from "./report.ts";
 import type { Scenario } from "./scenario.ts";
@@ -108,7 +108,6 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
     setTimeout(() => processAlive(pid) && signalGroup(pid, "SIGKILL"), KILL_GRACE_MS).unref();
   }
 
-  let hostSteal: HostSteal | null = null;
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
   let timer: Timer | undefined;
@@ -157,6 +156,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   }
 
   const steal = sampleHostSteal();
+  let hostSteal: HostSteal | null = null;
   try {
     for (const slot of slots.values()) slot.listener = new PacketListener(join(dir, slot.id), (fd) => onConnection(slot, fd), 1);
     const env = replicaEnv(dir, opts.env);

@@ -7,7 +7,7 @@
 // goes to valibot, which accepts or rejects it with its reason: what is accepted, and
 // what comes out, are exactly as before (bench/decode-agree.ts checks it, and
 // test/wire.test.ts runs that check).
-import type { AppendReply, AppendRequest, LogEntry } from "../raft/types.ts";
+import type { LogEntry } from "../raft/types.ts";
 import type { InboundMessage } from "./messages.ts";
 
 type Fields = Record<string, unknown>;
@@ -33,11 +33,12 @@ export function fastDecode(parsed: unknown): InboundMessage | undefined {
   if (!isId(src) || !isId(dst) || (leader !== undefined && !isId(leader))) return undefined;
   // Client requests, most of what a leader decodes, are built without the shared head.
   if (type === "get" || type === "put") return clientRequest(parsed, src, dst, leader, type);
-  // Appends and their answers, most of what a follower decodes, likewise.
-  if (type === "append") return append(parsed, src, dst, leader);
-  if (type === "appended") return appended(parsed, src, dst, leader);
   const head: Head = leader === undefined ? { src, dst } : { src, dst, leader };
   switch (type) {
+    case "append":
+      return append(parsed, head);
+    case "appended":
+      return appended(parsed, head);
     case "vote": {
       const { term, pre, lastIndex, lastTerm } = parsed;
       if (!isCount(term) || typeof pre !== "boolean" || !isCount(lastIndex) || !isCount(lastTerm)) return undefined;
@@ -69,19 +70,12 @@ function clientRequest(m: Fields, src: string, dst: string, leader: string | und
   return put;
 }
 
-/** A message under construction: optional fields are added in the schema's order. */
-type Building<T> = { -readonly [K in keyof T]: T[K] } & { leader?: string };
-
-/**
- * What a follower decodes for every put: one literal, the optional fields assigned after
- * it in the schema's order; no head object, no spread of it or of the result, on a step
- * every hop of a chain runs cold.
- */
-function append(m: Fields, src: string, dst: string, leader: string | undefined): InboundMessage | undefined {
+/** What a follower decodes for every put. */
+function append(m: Fields, head: Head): InboundMessage | undefined {
   const { quiet, term, prevIndex, prevTerm, entries, commit, sentAt, relayTo, relay } = m;
   if (typeof quiet !== "boolean" || !isCount(term) || !isCount(prevIndex) || !isCount(prevTerm) || !Array.isArray(entries)) return undefined;
   if (!isCount(commit) || typeof sentAt !== "number" || (relayTo !== undefined && !isId(relayTo))) return undefined;
-  let relayOut: AppendRequest["relay"];
+  let relayOut: { leader: string; match: number } | undefined;
   if (relay !== undefined) {
     if (!isRecord(relay) || !isId(relay["leader"]) || !isCount(relay["match"])) return undefined;
     relayOut = { leader: relay["leader"], match: relay["match"] };
@@ -92,13 +86,9 @@ function append(m: Fields, src: string, dst: string, leader: string | undefined)
     if (!isEntryTuple(entry)) return undefined;
     decoded[i] = entryOf(entry);
   }
-  const out: Building<AppendRequest> =
-    leader === undefined
-      ? { src, dst, type: "append", quiet, term, prevIndex, prevTerm, entries: decoded, commit, sentAt }
-      : { src, dst, leader, type: "append", quiet, term, prevIndex, prevTerm, entries: decoded, commit, sentAt };
-  if (relayTo !== undefined) out.relayTo = relayTo;
-  if (relayOut !== undefined) out.relay = relayOut;
-  return out;
+  const out = { ...head, type: "append" as const, quiet, term, prevIndex, prevTerm, entries: decoded, commit, sentAt };
+  if (relayTo === undefined) return relayOut === undefined ? out : { ...out, relay: relayOut };
+  return relayOut === undefined ? { ...out, relayTo } : { ...out, relayTo, relay: relayOut };
 }
 
 function isEntryTuple(entry: unknown): entry is [number] | [number, number] | [number, string, string, string, string] {
@@ -108,22 +98,14 @@ function isEntryTuple(entry: unknown): entry is [number] | [number, number] | [n
   return entry.length === 5 && typeof entry[1] === "string" && typeof entry[2] === "string" && isId(entry[3]) && typeof entry[4] === "string";
 }
 
-function appended(m: Fields, src: string, dst: string, leader: string | undefined): InboundMessage | undefined {
+function appended(m: Fields, head: Head): InboundMessage | undefined {
   const { term, success, match, hintIndex, hintTerm, sentAt, relay } = m;
   if (!isCount(term) || typeof success !== "boolean" || !isCount(match) || !isCount(hintIndex) || !isCount(hintTerm) || typeof sentAt !== "number") return undefined;
-  let relayOut: AppendReply["relay"];
-  if (relay !== undefined) {
-    if (!isRecord(relay) || !isId(relay["peer"]) || !isCount(relay["match"])) return undefined;
-    const relayedAt = relay["sentAt"];
-    if (relayedAt === undefined) relayOut = { peer: relay["peer"], match: relay["match"] };
-    else if (typeof relayedAt !== "number") return undefined;
-    else relayOut = { peer: relay["peer"], match: relay["match"], sentAt: relayedAt };
-  }
-  // As append(): one literal, `relay` assigned after it when present.
-  const out: Building<AppendReply> =
-    leader === undefined
-      ? { src, dst, type: "appended", term, success, match, hintIndex, hintTerm, sentAt }
-      : { src, dst, leader, type: "appended", term, success, match, hintIndex, hintTerm, sentAt };
-  if (relayOut !== undefined) out.relay = relayOut;
-  return out;
+  const out = { ...head, type: "appended" as const, term, success, match, hintIndex, hintTerm, sentAt };
+  if (relay === undefined) return out;
+  if (!isRecord(relay) || !isId(relay["peer"]) || !isCount(relay["match"])) return undefined;
+  const relayedAt = relay["sentAt"];
+  if (relayedAt === undefined) return { ...out, relay: { peer: relay["peer"], match: relay["match"] } };
+  if (typeof relayedAt !== "number") return undefined;
+  return { ...out, relay: { peer: relay["peer"], match: relay["match"], sentAt: relayedAt } };
 }
