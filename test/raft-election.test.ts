@@ -195,6 +195,37 @@ describe("pre-vote and check-quorum", () => {
     expect(sends).toBe(4 + 2 + 2); // all four, then D and E twice (A is the silent leader)
   });
 
+  test("a new cluster's first campaign skips the pre-vote, and asks every peer as long as pre-vote granters", () => {
+    const net = new NodeNet(["A", "B", "C", "D", "E"].map((id) => ({ id })));
+    const a = net.node("A");
+    const start = a.nextDeadline();
+    a.tick(start);
+    // Term 0: nobody ever led, so there is no leader to disrupt; straight to a real vote.
+    expect(a.role).toBe("candidate");
+    expect(a.term).toBe(1);
+    const asked = () => net.take((m) => m.type === "vote").map((m) => `${m.dst}${(m as { pre: boolean }).pre ? " pre" : ""}`).sort();
+    expect(asked()).toEqual(["B", "C", "D", "E"]);
+    // Every request (or its answer) is lost: each peer is asked eight times in all, as
+    // the peers that granted a pre-vote would be, not the usual three.
+    let tries = 1;
+    while (a.nextDeadline() < start + 1000) {
+      a.tick(a.nextDeadline());
+      const round = asked();
+      if (round.length > 0) {
+        expect(round).toEqual(["B", "C", "D", "E"]);
+        tries++;
+      }
+    }
+    expect(tries).toBe(8);
+    // Once a cluster has had a term, a campaign starts with a pre-vote again.
+    const b = net.node("B");
+    b.step({ type: "vote", src: "A", dst: "B", term: 1, pre: false, lastIndex: 0, lastTerm: 0 }, start + 1000);
+    net.take(() => true);
+    b.tick(b.nextDeadline());
+    expect(b.role).toBe("precandidate");
+    expect(net.take((m) => m.type === "vote").every((m) => (m as { pre: boolean }).pre)).toBe(true);
+  });
+
   test("a follower that hears from its leader ignores a candidate with a higher term", () => {
     const net = new NodeNet([{ id: "A" }, { id: "B" }, { id: "C" }]);
     net.node("A").tick(5000);

@@ -79,6 +79,54 @@ describe("elections on demand", () => {
     }
   });
 
+  test("a new cluster's first leader falls quiet without telling its no-op's commit, and nobody campaigns", () => {
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const cluster = new VirtualCluster({ size: 5, seed });
+      const sent: { at: number; message: OutboundMessage }[] = [];
+      cluster.onSend = (_from, message) => sent.push({ at: cluster.now, message });
+      cluster.runUntil(20_000);
+      const leaders = cluster.leaders();
+      expect(leaders.map((r) => r.raft.term), `seed ${seed}`).toEqual([1]);
+      // The election, the no-op and its answers: nothing else, ever. Followers hold only
+      // the no-op beyond what they were told committed: no put waits on it, so none needs
+      // a leader, and the leader need not tell them (no quiet append with the commit).
+      const electedBy = DEFAULT_CONFIG.firstElectionMax + 100;
+      expect(sent.filter((s) => s.at > electedBy).map((s) => s.message.type), `seed ${seed}`).toEqual([]);
+      const appends = sent.filter((s) => s.message.type === "append" || s.message.type === "appended");
+      expect(appends.map((s) => s.message.type).sort(), `seed ${seed}`).toEqual([...Array(4).fill("append"), ...Array(4).fill("appended")]);
+      // A client wakes the quiet leader; its put and a get are answered without an election.
+      const replies: ClientReply[] = [];
+      cluster.onReply = (reply) => replies.push(reply);
+      cluster.clientSend(put(leaders[0]!.id, "p1"));
+      cluster.runUntil(20_100);
+      cluster.clientSend(get(leaders[0]!.id, "g1"));
+      cluster.runUntil(20_200);
+      expect(replies.map((r) => [r.MID, r.type, r.type === "ok" ? r.value : undefined]), `seed ${seed}`).toEqual([["p1", "ok", undefined], ["g1", "ok", "p1"]]);
+      expect(cluster.leaders().map((r) => r.raft.term), `seed ${seed}`).toEqual([1]);
+    }
+  });
+
+  test("a first leader dead with only its no-op untold is replaced only once a client asks", () => {
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const cluster = new VirtualCluster({ size: 5, seed });
+      const sent: { at: number; message: OutboundMessage }[] = [];
+      cluster.onSend = (_from, message) => sent.push({ at: cluster.now, message });
+      cluster.runUntil(DEFAULT_CONFIG.firstElectionMax + 100);
+      const leader = cluster.leaders()[0]!.id;
+      cluster.crash(leader);
+      cluster.runUntil(20_000);
+      const campaigns = sent.filter((s) => s.at > DEFAULT_CONFIG.firstElectionMax + 100 && s.message.type === "vote").length;
+      expect(campaigns, `seed ${seed}: timers ran out, nobody wanted a leader`).toBe(0);
+      const replies: ClientReply[] = [];
+      cluster.onReply = (reply) => replies.push(reply);
+      const follower = cluster.ids.find((id) => id !== leader)!;
+      cluster.clientSend(put(follower, "p1"));
+      cluster.runUntil(20_500);
+      expect(replies.map((r) => [r.MID, r.type]), `seed ${seed}`).toEqual([["p1", "ok"]]);
+      expect(cluster.leaders().length, `seed ${seed}`).toBe(1);
+    }
+  });
+
   test("a leader dead after telling every commit is replaced only once a client asks", () => {
     for (let seed = 1; seed <= SEEDS; seed++) {
       const { cluster, replies, campaignsAfter, leader } = electedWithFirstPut(seed);

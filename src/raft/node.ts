@@ -672,7 +672,7 @@ export class RaftNode {
       // so do entries that waited for a quorum to be reachable again.
       if (progress.next <= this.log.lastIndex || (regained && this._commitIndex < this.log.lastIndex)) this.replicate(now);
       // A follower that caught up after our first commit was told is told it now.
-      else if (this.firstCommit > 0 && progress.toldCommit < this.firstCommit && this.holdsAll(progress)) this.sendAppend(reply.src, progress, now, true);
+      else if (this.firstCommit > 0 && this.hadPredecessors() && progress.toldCommit < this.firstCommit && this.holdsAll(progress)) this.sendAppend(reply.src, progress, now, true);
       return;
     }
     if (progress.heard(now, reply.sentAt)) this.leaseFrom = this.quorumAckedSentAt();
@@ -1012,7 +1012,7 @@ export class RaftNode {
       // messages per election.
       const first = this.firstCommit === 0;
       if (first) this.firstCommit = candidate;
-      if (this.config.announceCommits || first) this.announceCommit(now);
+      if (this.config.announceCommits || (first && this.hadPredecessors())) this.announceCommit(now);
     }
   }
 
@@ -1063,7 +1063,7 @@ export class RaftNode {
     const commit = this._commitIndex;
     if (commit < this.log.lastIndex) return false;
     for (const progress of this.progress.values()) {
-      const told = progress.toldCommit >= Math.min(progress.match, commit) && progress.lastSendAcknowledged();
+      const told = !this.putsBetween(progress.toldCommit, Math.min(progress.match, commit)) && progress.lastSendAcknowledged();
       if (!told && now - progress.lastHeardAt <= this.config.electionTimeoutMin) return false;
     }
     return true;
@@ -1106,11 +1106,37 @@ export class RaftNode {
    * request spares that request the wait, and advanced-3 2% of its ungenerated gets).
    */
   private needsLeader(at: number): boolean {
-    if (this.log.lastIndex > this.leaderToldCommit || this._term === 0) return true;
+    if (this._term === 0 || this.putsBetween(this.leaderToldCommit, this.log.lastIndex)) return true;
     return this.clientSilence(at) < this.config.electionTimeoutMax;
   }
 
+  /**
+   * Whether a put lies in (after, upTo]. Only puts have a client waiting for someone to
+   * finish them; a leader's no-op beyond what a follower was told committed needs no
+   * election (needsLeader) and no message to tell it (quiet): at start-up that was four
+   * messages a run, the first leader's no-op told to every follower.
+   */
+  private putsBetween(after: number, upTo: number): boolean {
+    for (let index = upTo; index > after; index--) if (this.log.entry(index).key !== undefined) return true;
+    return false;
+  }
+
+  /**
+   * Whether someone may have led before our term. The first leader ever (term 1) has no
+   * deposed leader to tell its first commit to, and nobody's guess to settle.
+   */
+  private hadPredecessors(): boolean {
+    return this._term > 1;
+  }
+
   private startPreVote(now: number): void {
+    // A cluster that never elected anyone has no leader to disrupt: the pre-vote round
+    // would only cost its messages (one request and one answer per peer). Every peer is
+    // then asked as often as a pre-vote's granters would be: at startup all are alive.
+    if (this._term === 0) {
+      this.startElection(now, this.peers);
+      return;
+    }
     if (this._leader !== undefined) this.silentLeader = this._leader;
     this._role = "precandidate";
     this._leader = undefined;
@@ -1122,9 +1148,10 @@ export class RaftNode {
     this.requestVotes(now);
   }
 
-  private startElection(now: number): void {
+  /** `willing`: the peers to ask as long as pre-vote granters (by default, this round's). */
+  private startElection(now: number, willing: Iterable<NodeId> = this.votes): void {
     this.preGranted.clear();
-    for (const peer of this.votes) if (peer !== this.id) this.preGranted.add(peer);
+    for (const peer of willing) if (peer !== this.id) this.preGranted.add(peer);
     this._term++;
     this._votedFor = this.id;
     this._role = "candidate";
