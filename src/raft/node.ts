@@ -451,7 +451,7 @@ export class RaftNode {
       const granted = request.term > this._term && upToDate;
       // Someone electable is campaigning: we postpone our own candidacy once (until we
       // hear from a leader again), rather than race it. In a partition, the two cut-off
-      // replicas then cost one campaign instead of two (README, "Elections"). Only once:
+      // replicas then cost one campaign instead of two (docs/protocol.md, "Elections"). Only once:
       // a replica that can send but not hear would otherwise hold everyone's elections
       // off with its pre-votes.
       if (granted && !this.postponedForCandidate) {
