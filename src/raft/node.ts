@@ -672,7 +672,7 @@ export class RaftNode {
       // so do entries that waited for a quorum to be reachable again.
       if (progress.next <= this.log.lastIndex || (regained && this._commitIndex < this.log.lastIndex)) this.replicate(now);
       // A follower that caught up after our first commit was told is told it now.
-      else if (this.firstCommit > 0 && this.hadPredecessors() && progress.toldCommit < this.firstCommit && this.holdsAll(progress)) this.sendAppend(reply.src, progress, now, true);
+      else if (this.tellsFirstCommit() && progress.toldCommit < this.firstCommit && this.holdsAll(progress)) this.sendAppend(reply.src, progress, now, true);
       return;
     }
     if (progress.heard(now, reply.sentAt)) this.leaseFrom = this.quorumAckedSentAt();
@@ -1012,7 +1012,7 @@ export class RaftNode {
       // messages per election.
       const first = this.firstCommit === 0;
       if (first) this.firstCommit = candidate;
-      if (this.config.announceCommits || (first && this.hadPredecessors())) this.announceCommit(now);
+      if (this.config.announceCommits || (first && this.tellsFirstCommit())) this.announceCommit(now);
     }
   }
 
@@ -1122,11 +1122,11 @@ export class RaftNode {
   }
 
   /**
-   * Whether someone may have led before our term. The first leader ever (term 1) has no
-   * deposed leader to tell its first commit to, and nobody's guess to settle.
+   * Whether our first commit, once made, is told to every follower holding it: that is for
+   * a deposed leader's sake (and a guess's), and the first leader ever (term 1) has none.
    */
-  private hadPredecessors(): boolean {
-    return this._term > 1;
+  private tellsFirstCommit(): boolean {
+    return this.firstCommit > 0 && this._term > 1;
   }
 
   private startPreVote(now: number): void {

@@ -2,7 +2,7 @@
 // /proc/stat. Latencies measured while a VM's host is busy are partly the host's; each
 // run reports its steal so that a slow run can be told from a slow replica. Linux only:
 // elsewhere (or without /proc) the figure is null.
-import { readFileSync } from "node:fs";
+import { readProcFile } from "./procstat.ts";
 
 /** Cumulative CPU time of all CPUs, in USER_HZ ticks. */
 export interface CpuTimes {
@@ -38,11 +38,8 @@ export function stealPercent(from: CpuTimes, to: CpuTimes): number | null {
 }
 
 export function readCpuTimes(): CpuTimes | null {
-  try {
-    return parseCpuTimes(readFileSync("/proc/stat", "utf8"));
-  } catch {
-    return null;
-  }
+  const procStat = readProcFile("/proc/stat");
+  return procStat === null ? null : parseCpuTimes(procStat);
 }
 
 /**

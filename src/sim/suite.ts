@@ -14,7 +14,7 @@ import type { RunReport } from "./report.ts";
 import { loadScenario, OFFICIAL_SCENARIOS, withLifetime, type Scenario } from "./scenario.ts";
 import { parseSeeds } from "./seeds.ts";
 import { classicMedian } from "./stats.ts";
-import { aggregate, formatResources, formatSteal, formatTable, resourceSummary, stealSummary, type ResourceSummary, type ScenarioRow, type StealSummary } from "./summary.ts";
+import { aggregate, formatResources, formatSteal, formatTable, resourceSummary, runLabel, stealSummary, type ResourceSummary, type ScenarioRow, type StealSummary } from "./summary.ts";
 
 const USAGE = `usage: bun run suite [scenario names or files...] [options]
   --jobs N        runs at once (default 1; latency numbers are only honest with spare cores)
@@ -165,7 +165,7 @@ async function main(): Promise<number> {
 
   const jobs: Job[] = [];
   const addJob = (kind: Job["kind"], { path, scenario }: (typeof scenarios)[number], seed: number | undefined) => {
-    const label = `${kind === "floor" ? "floor:" : ""}${scenario.name}${seed === undefined ? "" : `#${seed}`}`;
+    const label = runLabel(kind === "floor", scenario.name, seed);
     jobs.push({ label, lifetime: scenario.lifetime, startedAt: undefined, done: false, scenario, path, seed, kind });
   };
   const quiet = (x: (typeof scenarios)[number]) => x.scenario.events.length === 0 && x.scenario.drops === 0;

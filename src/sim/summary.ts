@@ -99,6 +99,11 @@ export function formatResources(r: ResourceSummary): string {
   return `Replicas (${r.replicas}): ${connect}; peak RSS at most ${rss}; CPU at most ${cpu}`;
 }
 
+/** How the suite names a run: `simple-1#3`, `floor:simple-1#3` (no seed: the scenario alone). */
+export function runLabel(floor: boolean, scenario: string, seed: number | undefined): string {
+  return `${floor ? "floor:" : ""}${scenario}${seed === undefined ? "" : `#${seed}`}`;
+}
+
 /** The host's steal over a set of runs: how far the machine's own load can explain their latencies. */
 export interface StealSummary {
   /** Runs that measured it. */
@@ -113,8 +118,8 @@ export interface StealSummary {
 }
 
 export function stealSummary(ours: readonly RunReport[], floorRuns: readonly RunReport[] = []): StealSummary | null {
-  const label = (prefix: string) => (r: RunReport) => (r.extras.hostSteal ? [{ run: `${prefix}${r.scenario}#${r.seed}`, steal: r.extras.hostSteal }] : []);
-  const measured = [...ours.flatMap(label("")), ...floorRuns.flatMap(label("floor:"))];
+  const label = (floor: boolean) => (r: RunReport) => (r.extras.hostSteal ? [{ run: runLabel(floor, r.scenario, r.seed), steal: r.extras.hostSteal }] : []);
+  const measured = [...ours.flatMap(label(false)), ...floorRuns.flatMap(label(true))];
   if (measured.length === 0) return null;
   const worst = measured.reduce((a, b) => (b.steal.maxPercent > a.steal.maxPercent ? b : a));
   return {
