@@ -92,8 +92,12 @@ describe("elections on demand", () => {
       // a leader, and the leader need not tell them (no quiet append with the commit).
       const electedBy = DEFAULT_CONFIG.firstElectionMax + 100;
       expect(sent.filter((s) => s.at > electedBy).map((s) => s.message.type), `seed ${seed}`).toEqual([]);
+      // Every log is empty at term 1, so the no-op needs no probe: it goes along two relay
+      // chains (leader, follower, follower, leader), six messages, and reaches all four.
       const appends = sent.filter((s) => s.message.type === "append" || s.message.type === "appended");
-      expect(appends.map((s) => s.message.type).sort(), `seed ${seed}`).toEqual([...Array(4).fill("append"), ...Array(4).fill("appended")]);
+      const kinds = appends.map(({ message: m }) => (m.type === "append" ? (m.relayTo !== undefined ? "chain" : m.relay !== undefined ? "relayed" : "direct") : "appended"));
+      expect(kinds.sort(), `seed ${seed}`).toEqual(["appended", "appended", "chain", "chain", "relayed", "relayed"]);
+      for (const replica of cluster.live()) expect(replica.raft.log.lastIndex, `seed ${seed}: ${replica.id} holds the no-op`).toBe(1);
       // A client wakes the quiet leader; its put and a get are answered without an election.
       const replies: ClientReply[] = [];
       cluster.onReply = (reply) => replies.push(reply);

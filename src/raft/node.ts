@@ -1222,11 +1222,29 @@ export class RaftNode {
     for (const peer of this.peers) this.progress.set(peer, new Progress(this.log.lastIndex + 1, now));
     // No answers yet: no lease, unless we are a quorum on our own (a cluster of one).
     this.leaseFrom = this.quorumAckedSentAt();
+    // The first leader ever (term 1) holds nothing yet; nor does anyone else.
+    const first = this._term === 1 && this.log.lastIndex === 0;
     // A no-op of our own term: committing it tells us everything committed before us. It
     // says which puts we will not answer (our floor), for a deposed leader that holds one.
     this.log.append({ term: this._term, floor: this._leaderCommitFloor });
-    for (const [peer, progress] of this.progress) this.sendAppend(peer, progress, now);
+    if (first) this.sendAlongChains(now);
+    else for (const [peer, progress] of this.progress) this.sendAppend(peer, progress, now);
     this.advanceCommit(now);
+  }
+
+  /**
+   * The first leader ever knows every follower's log without a probe: empty, as ours was
+   * (an entry of term 1 could only be ours). Its no-op goes along relay chains, two
+   * followers each, 6 messages instead of 8. The followers stay probing until they answer:
+   * a chain that fails is retried directly (relayable), and a follower that never answers
+   * is probed at the heartbeat pace, as after any election (resendAt).
+   */
+  private sendAlongChains(now: number): void {
+    const peers = this.peers;
+    for (let i = 0; i < peers.length; i += 2) {
+      const peer = peers[i]!;
+      this.sendAppend(peer, this.progress.get(peer)!, now, false, peers[i + 1]);
+    }
   }
 
   /**
