@@ -321,6 +321,26 @@ describe("relay chains", () => {
     expect(net.node(b!).leaderCommitFloor).toBeLessThan(index);
   });
 
+  test("a relayer's vote counts what it relayed as answered, as the leader credited it", () => {
+    // advanced-4 seed 4104, replayed: A commits a put on a direct answer and a chain's
+    // (its end answering for the relayer), and is cut off with the chain's end. The
+    // follower that got it directly wins with the relayer's vote and the fifth replica's:
+    // it must count the relayer's acknowledgement, or it answers the put a second time.
+    const { net, a, index, head } = proposeThroughChain();
+    const relayer = net.node(head.dst);
+    const end = head.relayTo!;
+    const [direct] = IDS.slice(1).filter((id) => id !== head.dst && id !== end);
+    relayer.step(head, 6000);
+    net.node(end).step(net.take(() => true)[0] as AppendRequest, 6000);
+    net.node(direct!).step({ ...head, dst: direct!, relayTo: undefined }, 6000);
+    for (const reply of net.take(() => true)) a.step(reply, 6000);
+    expect(a.commitIndex).toBe(index);
+    for (const id of [direct!, relayer.id]) expect(net.node(id).commitIndex, id).toBeLessThan(index);
+    const cut = new Set(["A", end]);
+    electAlone(net, direct!, (m) => !cut.has(m.src) && !cut.has(m.dst));
+    expect(net.node(direct!).leaderCommitFloor).toBe(index);
+  });
+
   test("a relayer elected without the chain's end still takes the put it relayed as answered", () => {
     const { net, index, head, relayed } = commitThroughChain();
     // A and the chain's end are cut off together; the relayer wins among the other three.

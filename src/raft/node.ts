@@ -568,6 +568,7 @@ export class RaftNode {
         this.relayedFresh = this.relayedTerm === request.term;
         this.relayedAt = now;
       }
+      this.noteAcked(lastNew);
       this.host.send({
         type: "append",
         quiet: false,
@@ -629,14 +630,22 @@ export class RaftNode {
     request: AppendRequest, leader: NodeId, success: boolean, match: number, hintIndex: number, hintTerm: number,
     relay: AppendReply["relay"] = request.relay === undefined ? undefined : { peer: request.src, match: request.relay.match },
   ): void {
-    // Remembered for our votes: a successor counts who answered its predecessor (ackedByQuorum).
-    if (success && (this._term !== this.ackTerm || match > this.acked)) {
-      this.ackTerm = this._term;
-      this.acked = match;
-    }
+    if (success) this.noteAcked(match);
     // One literal, `relay` left undefined when absent (encode and the DST skip it): a spread
     // of the base, cold at the chain's end, was a step of its own on every put.
     this.host.send({ type: "appended", src: this.id, dst: leader, term: this._term, success, match, hintIndex, hintTerm, sentAt: request.sentAt, relay });
+  }
+
+  /**
+   * Remembered for our votes: a successor counts who answered its predecessor
+   * (ackedByQuorum). Relaying counts as answering: the chain's end answers for us with
+   * the very match we pass on, and the leader credits us with it as if we had.
+   */
+  private noteAcked(match: number): void {
+    if (this._term !== this.ackTerm || match > this.acked) {
+      this.ackTerm = this._term;
+      this.acked = match;
+    }
   }
 
   private onAppendReply(reply: AppendReply, now: number): void {
