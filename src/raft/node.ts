@@ -1132,10 +1132,18 @@ export class RaftNode {
 
   /**
    * Whether our first commit, once made, is told to every follower holding it: that is for
-   * a deposed leader's sake (and a guess's), and the first leader ever (term 1) has none.
+   * a deposed leader's sake (and a guess's), and the first leader ever has none.
    */
   private tellsFirstCommit(): boolean {
-    return this.firstCommit > 0 && this._term > 1;
+    return this.firstCommit > 0 && !this.firstLeaderEver();
+  }
+
+  /**
+   * As leader: nobody led before us, so no deposed leader holds a put, and every log was
+   * empty when we took over (an entry of term 1 could only be ours).
+   */
+  private firstLeaderEver(): boolean {
+    return this._term === 1;
   }
 
   private startPreVote(now: number): void {
@@ -1231,20 +1239,17 @@ export class RaftNode {
     for (const peer of this.peers) this.progress.set(peer, new Progress(this.log.lastIndex + 1, now));
     // No answers yet: no lease, unless we are a quorum on our own (a cluster of one).
     this.leaseFrom = this.quorumAckedSentAt();
-    // The first leader ever (term 1) holds nothing yet; nor does anyone else.
-    const first = this._term === 1 && this.log.lastIndex === 0;
     // A no-op of our own term: committing it tells us everything committed before us. It
     // says which puts we will not answer (our floor), for a deposed leader that holds one.
     this.log.append({ term: this._term, floor: this._leaderCommitFloor });
-    if (first) this.sendAlongChains(now);
+    if (this.firstLeaderEver()) this.sendAlongChains(now);
     else for (const [peer, progress] of this.progress) this.sendAppend(peer, progress, now);
     this.advanceCommit(now);
   }
 
   /**
-   * The first leader ever knows every follower's log without a probe: empty, as ours was
-   * (an entry of term 1 could only be ours). Its no-op goes along relay chains, two
-   * followers each, 6 messages instead of 8. The followers stay probing until they answer:
+   * The first leader ever knows every follower's log without a probe: empty, as ours was.
+   * Its no-op goes along relay chains, two followers each, 6 messages instead of 8. The followers stay probing until they answer:
    * a chain that fails is retried directly (relayable), and a follower that never answers
    * is probed at the heartbeat pace, as after any election (resendAt).
    */
