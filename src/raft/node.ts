@@ -75,7 +75,7 @@ const UNREACHABLE_AFTER = 2;
 /**
  * Unanswered sends in a row to one follower count as packet loss while it had been
  * retried at most this often: the first five do, later ones not (it is cut off or dead,
- * most likely).
+ * most likely). All but the first count only once it answers again (heardFrom).
  */
 const LOSS_EVIDENCE_TRIES = 4;
 /**
@@ -684,7 +684,7 @@ export class RaftNode {
       else if (this.tellsFirstCommit() && progress.toldCommit < this.firstCommit && this.holdsAll(progress)) this.sendAppend(reply.src, progress, now, true);
       return;
     }
-    if (progress.heard(now, reply.sentAt)) this.leaseFrom = this.quorumAckedSentAt();
+    if (this.heardFrom(progress, now, reply.sentAt)) this.leaseFrom = this.quorumAckedSentAt();
     // Fast backtracking: skip the follower's whole conflicting term in one step.
     let next = reply.hintIndex;
     if (reply.hintTerm > 0) {
@@ -698,7 +698,7 @@ export class RaftNode {
 
   /** A follower's log matched ours up to `match` when it got our append sent at `sentAt`. */
   private matched(progress: Progress, match: number, sentAt: number, now: number): void {
-    const leaseMoved = progress.heard(now, sentAt);
+    const leaseMoved = this.heardFrom(progress, now, sentAt);
     const told = progress.firstCommitToldAt;
     if (told !== undefined && sentAt >= told && match >= this.firstCommit) progress.knowsFirstCommit = true;
     if (match > progress.match) {
@@ -893,11 +893,35 @@ export class RaftNode {
 
   /** Our last append to this follower is taken as lost: it will be sent again. */
   private presumeLost(progress: Progress): void {
-    // A follower silent this long is more likely cut off or dead than unlucky: its
-    // silence says nothing about how often packets are lost on the links that work.
-    if (progress.retransmits <= LOSS_EVIDENCE_TRIES) this.loss.record(false, progress.hops);
+    // A first loss counts at once (under heavy loss the estimate must keep up, and one
+    // unanswered send is packet loss far more often than a partition); so does any while
+    // too few followers answer for a quorum (heavy loss again, most likely: held back,
+    // those losses kept a leader on chains under 30% loss, and silent, for two seconds).
+    // The others, only once the follower answers again (heardFrom).
+    if (progress.retransmits === 0 || this.reachableFollowers() === 0) this.loss.record(false, progress.hops);
+    else if (progress.retransmits <= LOSS_EVIDENCE_TRIES) progress.noteUnansweredSend();
     progress.retransmits++;
     progress.rewind();
+  }
+
+  /**
+   * The follower answered: its silence, if any, was packet loss, and counts as such now,
+   * unless it lasted past LOSS_EVIDENCE_TRIES retries (cut off or restarted, more likely).
+   * Counted as the sends went unanswered, a partition's two cut-off followers put ten
+   * losses into the estimate at once, and the leader gave up chains for direct sends to
+   * spare followers (the cut-off ones among them) on the side that still worked; so did
+   * a killed leader's silence, counted by its successor.
+   */
+  private heardFrom(progress: Progress, now: number, sentAt: number): boolean {
+    const losses = progress.unansweredSends;
+    if (losses > 0) {
+      if (progress.retransmits <= LOSS_EVIDENCE_TRIES + 1) {
+        const hops = progress.unansweredHops / losses;
+        for (let i = 0; i < losses; i++) this.loss.record(false, hops);
+      }
+      progress.forgetUnansweredSends();
+    }
+    return progress.heard(now, sentAt);
   }
 
   /**

@@ -27,6 +27,9 @@ export class Progress {
   relayedBy: NodeId | undefined = undefined;
   /** Retransmissions since the follower last answered: each waits longer (node.ts, resendAt). */
   retransmits = 0;
+  /** Sends taken as lost since the follower last answered, and their paths' hops in all. */
+  unansweredSends = 0;
+  unansweredHops = 0;
 
   constructor(next: number, now: number) {
     this.next = next;
@@ -67,6 +70,17 @@ export class Progress {
    */
   lastSendAcknowledged(): boolean {
     return this.ackedSentAt >= this.lastSentAt;
+  }
+
+  /** Our last send is taken as lost; whether to the loss estimate, its answer will tell. */
+  noteUnansweredSend(): void {
+    this.unansweredSends++;
+    this.unansweredHops += this.hops;
+  }
+
+  forgetUnansweredSends(): void {
+    this.unansweredSends = 0;
+    this.unansweredHops = 0;
   }
 
   /** Unacknowledged entries are re-sent from just after the match point. */
