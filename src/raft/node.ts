@@ -895,9 +895,10 @@ export class RaftNode {
   private presumeLost(progress: Progress): void {
     // A first loss counts at once (under heavy loss the estimate must keep up, and one
     // unanswered send is packet loss far more often than a partition); so does any while
-    // too few followers answer for a quorum (heavy loss again, most likely: held back,
-    // those losses kept a leader on chains under 30% loss, and silent, for two seconds).
-    // The others, only once the follower answers again (heardFrom).
+    // no follower answers at all (heavy loss, most likely: held back, those losses kept a
+    // leader under 30% loss on chains, and silent, for two seconds; a partition leaves
+    // the leader its own side). The others, only once the follower answers again
+    // (heardFrom).
     if (progress.retransmits === 0 || this.reachableFollowers() === 0) this.loss.record(false, progress.hops);
     else if (progress.retransmits <= LOSS_EVIDENCE_TRIES) progress.noteUnansweredSend();
     progress.retransmits++;
