@@ -48,3 +48,12 @@ export function warmUpFromEnv(text: string | undefined, fallback: number): { ok:
   const result = v.safeParse(WarmUpOperations, text.trim());
   return result.success ? { ok: true, operations: result.output } : { ok: false, error: `KV_WARMUP: ${result.issues[0]!.message}` };
 }
+
+const TimesPath = v.pipe(v.string(), v.check((p) => p.startsWith("/"), "must be an absolute path (the replica runs in the simulator's directory)"));
+
+/** KV_TIMES: where to save every packet's read and write time at exit (packet-times.ts); absent: nowhere. */
+export function timesPathFromEnv(text: string | undefined): { ok: true; path: string | undefined } | { ok: false; error: string } {
+  if (text === undefined || text.trim() === "") return { ok: true, path: undefined };
+  const result = v.safeParse(TimesPath, text);
+  return result.success ? { ok: true, path: result.output } : { ok: false, error: `KV_TIMES: ${result.issues[0]!.message}` };
+}
