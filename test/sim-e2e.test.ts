@@ -1,10 +1,11 @@
 // The real replica binary under our simulator: a few official scenarios, shortened to
 // 8 s, in parallel. Skips itself only when the build script does not exist yet.
 import { describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import type { RunReport } from "../src/sim/report.ts";
-import { summarizeHops } from "../src/sim/hops.ts";
+import { loadReplicaTimes, summarizeHops } from "../src/sim/hops.ts";
 import { parseTrace } from "../src/sim/trace.ts";
 import { runScenario } from "../src/sim/run.ts";
 import { loadScenario, withLifetime } from "../src/sim/scenario.ts";
@@ -25,16 +26,36 @@ describe.skipIf(!haveBuild)("the replica under the simulator (8 s runs)", () => 
   test("simple-2, crash-1 and partition-1 are correct", async () => {
     const { ensureBuilt } = (await import(BUILD)) as { ensureBuilt: () => Promise<string> };
     const replica = await ensureBuilt();
-    const trace: string[] = []; // simple-2's packets, for `bun run hops`
-    const reports: RunReport[] = await Promise.all(
-      SCENARIOS.map((name, i) =>
-        runScenario({ scenario: withLifetime(loadScenario(name), 8), replica, quiet: true, trace: i === 0 ? (line) => trace.push(line) : undefined }),
-      ),
-    );
-    const hops = summarizeHops(parseTrace(trace));
+    const trace: string[] = []; // simple-2's packets and its replicas' own times, for `bun run hops`
+    const timesDir = mkdtempSync(join(tmpdir(), "kvtimes-"));
+    let reports: RunReport[];
+    let hops;
+    try {
+      reports = await Promise.all(
+        SCENARIOS.map((name, i) =>
+          runScenario({
+            scenario: withLifetime(loadScenario(name), 8),
+            replica,
+            quiet: true,
+            ...(i === 0 ? { trace: (line: string) => trace.push(line), times: timesDir } : {}),
+          }),
+        ),
+      );
+      hops = summarizeHops(parseTrace(trace), loadReplicaTimes(timesDir, trace));
+    } finally {
+      rmSync(timesDir, { recursive: true, force: true });
+    }
     expect(hops.puts).toBeGreaterThanOrEqual(reports[0]!.stats.committedPuts);
     expect(hops.chainPuts).toBeGreaterThan(hops.puts / 2);
     expect(hops.putStages.total).toBeGreaterThan(0);
+    // Every replica saved one time per packet the simulator handed it and read from it.
+    expect(hops.split!.unmatched).toEqual([]);
+    expect(hops.split!.putStages.relay.count).toBe(hops.chainPuts);
+    for (const part of Object.values(hops.split!.putStages)) {
+      expect(part.work).toBeGreaterThan(0);
+      // Two processes' clocks agree to a few microseconds, not exactly.
+      for (const ms of [part.wake, part.back]) expect(ms).toBeGreaterThan(-0.02);
+    }
     for (const r of reports) {
       const failed = r.verdict.checks.filter((c) => !c.ok && c.name !== SHORT_RUN_NOISE);
       expect({ scenario: r.scenario, failed, problems: r.problems.slice(0, 5) }).toEqual({ scenario: r.scenario, failed: [], problems: [] });

@@ -114,6 +114,8 @@ describe("command lines", () => {
   test("sim options are validated", () => {
     expect(parseCli(["simple-1", "--seed", "7", "--lifetime", "8.5", "--quiet"])).toMatchObject({ scenario: "simple-1", seed: 7, lifetime: 8.5, quiet: true });
     expect(parseCli(["simple-2", "--trace", "/tmp/t.txt"])).toMatchObject({ scenario: "simple-2", trace: "/tmp/t.txt" });
+    expect(parseCli(["simple-2", "--trace", "/tmp/t.txt", "--times", "/tmp/t.d"])).toMatchObject({ trace: "/tmp/t.txt", times: "/tmp/t.d" });
+    expect(() => parseCli(["simple-2", "--times", "/tmp/t.d"])).toThrow("--times needs --trace");
     expect(parseCli(["-h"])).toBe("help");
     expect(() => parseCli([])).toThrow(/exactly one scenario/);
     expect(() => parseCli(["a", "b"])).toThrow(/exactly one scenario/);

@@ -1,6 +1,6 @@
 // `bun run sim <scenario> [options]`: one run of one scenario, printed the classic way.
 // Exit code: 0 correct, 1 correctness failed, 2 bad usage or scenario.
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { parseOptions, UsageError } from "../util/usage.ts";
 import { installExitHandlers } from "./cleanup.ts";
 import { formatReport } from "./report.ts";
@@ -14,6 +14,8 @@ const USAGE = `usage: bun run sim <scenario name or file> [options]
   --lifetime S     run for S seconds; requests and event times scale with it
   --json FILE      write the full report as JSON
   --trace FILE     write every packet with its time (read it with: bun run hops FILE)
+  --times DIR      with --trace: each replica saves when it read and wrote each packet
+                   into DIR (read both with: bun run hops FILE --times DIR)
   --quiet          no replica output; print only the report
   -h, --help       this text`;
 
@@ -24,6 +26,7 @@ export interface CliOptions {
   lifetime: number | undefined;
   json: string | undefined;
   trace: string | undefined;
+  times: string | undefined;
   quiet: boolean;
 }
 
@@ -47,12 +50,14 @@ export function parseCli(argv: string[]): CliOptions | "help" {
       lifetime: { type: "string" },
       json: { type: "string" },
       trace: { type: "string" },
+      times: { type: "string" },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) return "help";
   if (positionals.length !== 1) throw new UsageError(`expected exactly one scenario, got ${positionals.length}`);
+  if (values.times !== undefined && values.trace === undefined) throw new UsageError("--times needs --trace: the replicas' times are read against the trace");
   return {
     scenario: positionals[0]!,
     replica: values.replica,
@@ -60,6 +65,7 @@ export function parseCli(argv: string[]): CliOptions | "help" {
     lifetime: number("lifetime", values.lifetime, false, 1),
     json: values.json,
     trace: values.trace,
+    times: values.times,
     quiet: values.quiet ?? false,
   };
 }
@@ -87,7 +93,15 @@ async function main(): Promise<number> {
   const replica = await resolveReplica(opts.replica);
   const lines: string[] = [];
   const trace = opts.trace === undefined ? undefined : (line: string) => lines.push(line);
-  const report = await runScenario({ scenario, replica, seed: opts.seed, quiet: opts.quiet, trace });
+  if (opts.times !== undefined) {
+    try {
+      mkdirSync(opts.times, { recursive: true });
+    } catch (error) {
+      console.error(`cannot make --times directory ${opts.times}: ${(error as Error).message}`);
+      return 2;
+    }
+  }
+  const report = await runScenario({ scenario, replica, seed: opts.seed, quiet: opts.quiet, trace, times: opts.times });
   if (opts.trace !== undefined) writeFileSync(opts.trace, `${lines.join("\n")}\n`);
   console.log(formatReport(report));
   if (opts.json) writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);

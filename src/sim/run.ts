@@ -16,7 +16,7 @@ import { readProcUsage, type ProcUsage } from "./procstat.ts";
 import { buildReport, type ReplicaInfo, type RunReport } from "./report.ts";
 import type { Scenario } from "./scenario.ts";
 import { Simulation, type SimHost } from "./simulation.ts";
-import { packetTraceLine } from "./trace.ts";
+import { packetTraceLine, traceOriginLine } from "./trace.ts";
 
 export interface RunOptions {
   scenario: Scenario;
@@ -30,6 +30,11 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Every packet, as trace.ts writes it (as the deterministic run does). */
   trace?: (line: string) => void;
+  /**
+   * A directory: each replica saves when it read and wrote each packet there as it exits
+   * (`<id>.times`, through KV_TIMES), for `bun run hops --times`.
+   */
+  times?: string;
 }
 
 const STDERR_TAIL_BYTES = 4096;
@@ -72,14 +77,20 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   const now = () => (performance.now() - start) / 1000;
 
   const trace = opts.trace;
+  trace?.(traceOriginLine(performance.timeOrigin + start));
+  const handOver = (slot: Slot, packet: string | Uint8Array): boolean => {
+    if (slot.socket) return slot.socket.send(packet);
+    if (!slot.waiting) slot.listener?.acceptAll(); // connected a moment ago, not yet polled?
+    if (!slot.waiting) return false;
+    slot.waiting.push(packet);
+    return true;
+  };
   const host: SimHost = {
     deliver(rid, packet) {
-      trace?.(packetTraceLine(now(), "to", rid, packet));
-      const slot = slots.get(rid)!;
-      if (slot.socket) return slot.socket.send(packet);
-      if (!slot.waiting) slot.listener?.acceptAll(); // connected a moment ago, not yet polled?
-      if (!slot.waiting) return false;
-      slot.waiting.push(packet);
+      const at = now();
+      // Traced only once handed over: the n-th "to" line of a replica is its n-th packet.
+      if (!handOver(slots.get(rid)!, packet)) return false;
+      trace?.(packetTraceLine(at, "to", rid, packet));
       return true;
     },
     kill(rid) {
@@ -160,13 +171,14 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   try {
     for (const slot of slots.values()) slot.listener = new PacketListener(join(dir, slot.id), (fd) => onConnection(slot, fd), 1);
     const env = replicaEnv(dir, opts.env);
+    const timesDir = opts.times === undefined ? undefined : resolve(opts.times);
     for (const slot of slots.values()) {
       const others = sim.replicas.filter((r) => r !== slot.id);
       slot.startedAt = now();
       const proc = Bun.spawn([replica, slot.id, ...others], {
         cwd: dir,
         detached: true,
-        env,
+        env: timesDir === undefined ? env : { ...env, KV_TIMES: join(timesDir, `${slot.id}.times`) },
         stdin: "ignore",
         stdout: opts.quiet ? "ignore" : "inherit",
         stderr: opts.quiet ? "pipe" : "inherit",
