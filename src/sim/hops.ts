@@ -188,15 +188,17 @@ export function formatHops(s: HopSummary): string {
   const ms = (v: number) => `${v.toFixed(3)} ms`;
   const parts = (c: CrossingSplit | undefined) =>
     c === undefined ? "" : `   sim ${c.simulator.toFixed(3)}  wake ${c.wake.toFixed(3)}  work ${c.work.toFixed(3)}  back ${c.back.toFixed(3)}`;
-  const lines = [
-    `puts: ${s.puts}, ${s.chainPuts} answered along a clean relay chain; their medians, one simulator crossing each:`,
-    `  leader       request in -> append out        ${ms(s.putStages.leader)}${parts(s.split?.putStages.leader)}`,
-    `  relay        append in  -> append out        ${ms(s.putStages.relay)}${parts(s.split?.putStages.relay)}`,
-    `  chain end    append in  -> answer out        ${ms(s.putStages.chainEnd)}${parts(s.split?.putStages.chainEnd)}`,
-    `  leader       answer in  -> ok out            ${ms(s.putStages.answer)}${parts(s.split?.putStages.answer)}`,
-    `  whole put                                    ${ms(s.putStages.total)}`,
-    `gets: ${s.gets}; answered by the replica they reached, median ${ms(s.getTotal)} (two crossings)${parts(s.split?.get)}`,
-  ];
+  const lines = [`puts: ${s.puts}, ${s.chainPuts} answered along a clean relay chain${s.chainPuts > 0 ? "; their medians, one simulator crossing each:" : ""}`];
+  if (s.chainPuts > 0) {
+    lines.push(
+      `  leader       request in -> append out        ${ms(s.putStages.leader)}${parts(s.split?.putStages.leader)}`,
+      `  relay        append in  -> append out        ${ms(s.putStages.relay)}${parts(s.split?.putStages.relay)}`,
+      `  chain end    append in  -> answer out        ${ms(s.putStages.chainEnd)}${parts(s.split?.putStages.chainEnd)}`,
+      `  leader       answer in  -> ok out            ${ms(s.putStages.answer)}${parts(s.split?.putStages.answer)}`,
+      `  whole put                                    ${ms(s.putStages.total)}`,
+    );
+  }
+  lines.push(`gets: ${s.gets}; answered by the replica they reached, median ${ms(s.getTotal)} (two crossings)${parts(s.split?.get)}`);
   if (s.directPuts > 0) lines.push(`puts answered before any replication: ${s.directPuts}, median ${ms(s.directPutTotal)} (two crossings)${parts(s.split?.directPut)}`);
   if (s.split) {
     lines.push(
