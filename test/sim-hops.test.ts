@@ -81,6 +81,17 @@ describe("hops: where a request's time goes", () => {
     expect(s.directPutTotal).toBeCloseTo(0.15, 6);
   });
 
+  test("a crossing is joined to the delivery of the very packet read, not a later one like it", () => {
+    // The chain end's answer is dropped; a later answer of its (match 2) is delivered.
+    const dropped = [
+      ...TRACE.slice(0, 7),
+      `1.000900 from 0002: ${JSON.stringify({ src: "0002", dst: "0000", leader: "0000", type: "appended", success: true, match: 2 })}`,
+      `1.000910 to 0000: ${JSON.stringify({ src: "0002", dst: "0000", leader: "0000", type: "appended", success: true, match: 2 })}`,
+      TRACE[8]!,
+    ];
+    expect(summarizeHops(parseTrace(dropped))).toMatchObject({ puts: 1, chainPuts: 0 });
+  });
+
   test("a put answered by redirect is not counted as a chain put", () => {
     const redirected = [TRACE[1]!, `1.000100 from 0000: ${JSON.stringify({ src: "0000", dst: "0015", leader: "0001", type: "redirect", MID: "p1" })}`];
     expect(summarizeHops(parseTrace(redirected))).toMatchObject({ puts: 1, chainPuts: 0 });

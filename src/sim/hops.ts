@@ -77,6 +77,12 @@ export function summarizeHops(trace: readonly Traced[], times?: ReplicaTimes): H
       for (; j < trace.length; j++) if (match(trace[j]!)) return j;
       return undefined;
     };
+    /** The delivery of the packet read at `k` (the same packet, to its `dst`), if it was not dropped. */
+    const deliveryOf = (k: number): number | undefined => {
+      const sent = trace[k]!.msg;
+      const text = JSON.stringify(sent);
+      return next((t) => t.dir === "to" && t.id === sent.dst && t.msg.src === sent.src && JSON.stringify(t.msg) === text);
+    };
     if (request.msg.type === "get") {
       gets++;
       const reply = next((t) => t.dir === "from" && t.msg.MID === mid);
@@ -96,16 +102,16 @@ export function summarizeHops(trace: readonly Traced[], times?: ReplicaTimes): H
     const append = next((t) => t.dir === "from" && isChain(t));
     if (append === undefined) continue;
     const first = String(trace[append]!.msg.dst);
-    const appendIn = next((t) => t.dir === "to" && t.id === first && t.msg.type === "append" && typeof t.msg.relayTo === "string" && carries(t.msg, mid));
+    const appendIn = deliveryOf(append);
     if (appendIn === undefined) continue;
     const relayed = next((t) => t.dir === "from" && t.id === first && t.msg.type === "append" && t.msg.relay !== undefined && carries(t.msg, mid));
     if (relayed === undefined) continue;
     const end = String(trace[relayed]!.msg.dst);
-    const relayedIn = next((t) => t.dir === "to" && t.id === end && t.msg.type === "append" && t.msg.relay !== undefined && carries(t.msg, mid));
+    const relayedIn = deliveryOf(relayed);
     if (relayedIn === undefined) continue;
     const ack = next((t) => t.dir === "from" && t.id === end && t.msg.type === "appended" && t.msg.success === true);
     if (ack === undefined) continue;
-    const ackIn = next((t) => t.dir === "to" && t.id === leader && t.msg.src === end && t.msg.type === "appended" && t.msg.success === true);
+    const ackIn = deliveryOf(ack);
     if (ackIn === undefined) continue;
     const ok = next((t) => t.dir === "from" && t.msg.MID === mid);
     if (ok === undefined || trace[ok]!.msg.type !== "ok") continue;
