@@ -4,7 +4,7 @@ import { parseReplicaArgs } from "./cli-args.ts";
 import { configFromEnv, timesPathFromEnv, warmUpFromEnv } from "./config-env.ts";
 import { connectSeqpacket } from "./net/libc.ts";
 import { PacketSocket } from "./net/packet-socket.ts";
-import { PacketTimesRecorder, sharedClockMs } from "./net/packet-times.ts";
+import { recordPacketTimesAtExit } from "./net/packet-times.ts";
 import { Replica } from "./replica/replica.ts";
 import { DEFAULT_WARM_UP, warmUp } from "./replica/warmup.ts";
 import { debugLogger } from "./util/debug.ts";
@@ -32,8 +32,7 @@ async function main(): Promise<void> {
   const timesPath = timesPathFromEnv(process.env.KV_TIMES);
   if (!timesPath.ok) refuse(timesPath.error);
   const log = debugLogger(debug, id);
-  const times = timesPath.path === undefined ? undefined : new PacketTimesRecorder(timesPath.path);
-  if (times) process.on("exit", () => times.save() || log?.(`cannot write packet times to ${timesPath.path}`));
+  const times = timesPath.path === undefined ? undefined : recordPacketTimesAtExit(timesPath.path, () => log?.(`cannot write packet times to ${timesPath.path}`));
   process.on("SIGTERM", () => process.exit(0));
   process.on("SIGINT", () => process.exit(0));
   // The replica must never die on its own: log and carry on.
@@ -60,10 +59,7 @@ async function main(): Promise<void> {
 
   const flush = () => {
     for (const message of replica.takeOutbox()) {
-      const packet = encode(message, replica.leader);
-      const writeAt = times ? sharedClockMs() : 0;
-      if (socket.send(packet)) times?.sent.push(writeAt);
-      else log?.(`dropped an outbound ${message.type}: too large or socket closed`);
+      if (!socket.send(encode(message, replica.leader))) log?.(`dropped an outbound ${message.type}: too large or socket closed`);
     }
     const deadline = replica.nextDeadline();
     if (deadline < timerAt) {
@@ -86,7 +82,6 @@ async function main(): Promise<void> {
 
   const socket: PacketSocket = await PacketSocket.fromFd(fd, {
     onPacket: (packet) => {
-      times?.received.push(sharedClockMs());
       const decoded = decode(packet);
       if (!decoded.ok) {
         log?.(`dropped packet (${packet.length} bytes): ${decoded.reason}`);
@@ -100,7 +95,7 @@ async function main(): Promise<void> {
       flush();
     },
     onClose: () => process.exit(0),
-  });
+  }, times);
   flush();
 
   // Connected and idle until the first election timer: compile the hot paths now.

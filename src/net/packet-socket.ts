@@ -1,6 +1,7 @@
 // One SEQPACKET connection driven by Bun's event loop: one `data` callback per packet,
 // one write per packet, and a queue that holds packets while the socket buffer is full.
 import type { Socket, SocketHandler, UnixSocketOptions } from "bun";
+import { sharedClockMs, type PacketTimes } from "./packet-times.ts";
 
 /** The simulator reads at most this many bytes per packet; anything that long is cut. */
 export const MAX_PACKET_BYTES = 16384;
@@ -15,13 +16,22 @@ export class PacketSocket {
   private socket: Socket<undefined> | undefined;
   private closed = false;
 
-  private constructor(private readonly handlers: PacketHandlers) {}
+  private constructor(
+    private readonly handlers: PacketHandlers,
+    private readonly times: PacketTimes | undefined,
+  ) {}
 
-  /** Wraps an already-connected SEQPACKET descriptor. */
-  static async fromFd(fd: number, handlers: PacketHandlers): Promise<PacketSocket> {
-    const conn = new PacketSocket(handlers);
+  /**
+   * Wraps an already-connected SEQPACKET descriptor. With `times`, notes when each packet
+   * reached `onPacket` and when each write went out (KV_TIMES, packet-times.ts).
+   */
+  static async fromFd(fd: number, handlers: PacketHandlers, times?: PacketTimes): Promise<PacketSocket> {
+    const conn = new PacketSocket(handlers, times);
     const socket: SocketHandler<undefined> = {
-      data: (_socket, data) => conn.handlers.onPacket(data),
+      data: (_socket, data) => {
+        times?.received.push(sharedClockMs());
+        conn.handlers.onPacket(data);
+      },
       drain: () => conn.flush(),
       close: () => conn.markClosed(),
       end: () => conn.markClosed(),
@@ -53,9 +63,11 @@ export class PacketSocket {
     if (!socket) return;
     while (this.queue.length > 0 && !this.closed) {
       const head = this.queue[0]!;
+      const writeAt = this.times ? sharedClockMs() : 0;
       // A SEQPACKET write is all or nothing: a short count means nothing was sent.
       const written = socket.write(head);
       if (written < head.length) return;
+      this.times?.sent.push(writeAt);
       this.queue.shift();
     }
   }

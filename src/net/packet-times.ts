@@ -1,7 +1,8 @@
 // When a process read and wrote each of its packets, on a clock every process on the host
-// shares: opt-in (the replica's KV_TIMES, `bun run sim --times`), for `bun run hops
-// --times`, which splits each simulator crossing into the reader's wake-up, its own work
-// and the way back. A crossing's time is mostly not the replica's code (docs/performance.md).
+// shares: opt-in (the replica's KV_TIMES, `bun run sim --times`; PacketSocket notes them),
+// for `bun run hops --times`, which splits each simulator crossing into the reader's
+// wake-up, its own work and the way back. A crossing's time is mostly not the replica's
+// code (docs/performance.md).
 import { readFileSync, writeFileSync } from "node:fs";
 
 /** Milliseconds since the epoch, to the microsecond: comparable between processes. */
@@ -32,6 +33,13 @@ export class PacketTimesRecorder implements PacketTimes {
       return false;
     }
   }
+}
+
+/** A recorder for `path` that saves as the process exits; `onSaveFailed` hears if it could not. */
+export function recordPacketTimesAtExit(path: string, onSaveFailed?: () => void): PacketTimesRecorder {
+  const recorder = new PacketTimesRecorder(path);
+  process.on("exit", () => recorder.save() || onSaveFailed?.());
+  return recorder;
 }
 
 /** Reads what `save` wrote; lines it does not know are an error, with the line number. */

@@ -11,8 +11,7 @@ import { parseCommand } from "../util/usage.ts";
 import { classicMedian } from "./stats.ts";
 import { parseTrace, parseTraceOrigin, type Traced } from "./trace.ts";
 
-const STAGES = ["leader", "relay", "chainEnd", "answer"] as const;
-type Stage = (typeof STAGES)[number];
+type Stage = "leader" | "relay" | "chainEnd" | "answer";
 
 /** One crossing, split (medians in milliseconds; each part's median, so they need not add up). */
 export interface CrossingSplit {
