@@ -28,6 +28,12 @@ describe("resourceSummary", () => {
     expect(formatResources(summary)).toBe("Replicas (4): start to connected p50 20.0 ms, p90 30.0 ms, max 30.0 ms; peak RSS at most 48.8 MB; CPU at most 0.30 s");
   });
 
+  test("the floor's replicas are labelled as such", () => {
+    expect(formatResources(resourceSummary([run(replica(0, 0.02, 30_000, 0.04))]), "Floor replicas")).toBe(
+      "Floor replicas (1): start to connected p50 20.0 ms, p90 20.0 ms, max 20.0 ms; peak RSS at most 29.3 MB; CPU at most 0.04 s",
+    );
+  });
+
   test("nothing measured reads n/a", () => {
     expect(formatResources(resourceSummary([run(replica(null, null, null, null))]))).toBe("Replicas (1): start to connected: n/a; peak RSS at most n/a; CPU at most n/a");
   });

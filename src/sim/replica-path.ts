@@ -1,5 +1,6 @@
 // Which program to run as the replica: --replica PATH as given, else our own binary,
-// rebuilt first when its sources are newer (scripts/build.ts, owned by the build).
+// rebuilt first when its sources are newer (scripts/build.ts, owned by the build). The
+// floor replica likewise: compiled as ours is when the build script can, else the script.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 
@@ -7,16 +8,27 @@ export const REPO_ROOT = resolve(import.meta.dir, "../..");
 export const DEFAULT_REPLICA = resolve(REPO_ROOT, "3700kvstore");
 const BUILD_SCRIPT = resolve(REPO_ROOT, "scripts/build.ts");
 
+export const FLOOR_SCRIPT = resolve(REPO_ROOT, "test/fixtures/floor-replica.ts");
+
 interface BuildModule {
   ensureBuilt?: () => Promise<string>;
+  ensureFloorBuilt?: () => Promise<string>;
+}
+
+async function buildModule(): Promise<BuildModule> {
+  return existsSync(BUILD_SCRIPT) ? ((await import(BUILD_SCRIPT)) as BuildModule) : {};
 }
 
 export async function resolveReplica(given: string | undefined): Promise<string> {
   if (given !== undefined) return resolve(given);
-  if (existsSync(BUILD_SCRIPT)) {
-    const build = (await import(BUILD_SCRIPT)) as BuildModule;
-    if (typeof build.ensureBuilt === "function") return resolve(await build.ensureBuilt());
-  }
+  const build = await buildModule();
+  if (typeof build.ensureBuilt === "function") return resolve(await build.ensureBuilt());
   if (existsSync(DEFAULT_REPLICA)) return DEFAULT_REPLICA;
   throw new Error(`no replica binary at ${DEFAULT_REPLICA} and no scripts/build.ts to build it; pass --replica PATH`);
+}
+
+/** The trivial replica that sets the floor (the suite's --floor, `bun run startup`). */
+export async function resolveFloorReplica(): Promise<string> {
+  const build = await buildModule();
+  return typeof build.ensureFloorBuilt === "function" ? resolve(await build.ensureFloorBuilt()) : FLOOR_SCRIPT;
 }

@@ -9,7 +9,7 @@ import { parseCommand } from "../util/usage.ts";
 import type { Subprocess } from "bun";
 import { installExitHandlers, processAlive, registerCleanup, removeDir } from "./cleanup.ts";
 import { Progress, formatDuration, type JobView } from "./progress.ts";
-import { REPO_ROOT, resolveReplica } from "./replica-path.ts";
+import { REPO_ROOT, resolveFloorReplica, resolveReplica } from "./replica-path.ts";
 import type { RunReport } from "./report.ts";
 import { loadScenario, OFFICIAL_SCENARIOS, withLifetime, type Scenario } from "./scenario.ts";
 import { parseSeeds } from "./seeds.ts";
@@ -22,11 +22,11 @@ const USAGE = `usage: bun run suite [scenario names or files...] [options]
   --replica PATH  replica program (default ./3700kvstore, rebuilt if stale)
   --lifetime S    shorter runs: requests and event times scale with it
   --json FILE     where to write the JSON report (default reports/suite-<time>.json)
-  --floor         also run the trivial fixture replica and report the latency floor
+  --floor         also run the trivial fixture replica, compiled as ours is, beside ours
+                  on the quiet scenarios: the latency and start-up floor
   -h, --help      this text`;
 
 const CLI = resolve(import.meta.dir, "cli.ts");
-export const FLOOR_REPLICA = resolve(REPO_ROOT, "test/fixtures/floor-replica.ts");
 
 interface Job extends JobView {
   scenario: Scenario;
@@ -56,6 +56,9 @@ export interface SuiteReport {
   rows: ScenarioRow[];
   floor: FloorSummary | null;
   resources: ResourceSummary;
+  /** The floor replica's program and its start-up and resources: what the host and runtime cost alone. */
+  floorReplica: string | null;
+  floorResources: ResourceSummary | null;
   /** The host's steal over every run, ours and the floor's. */
   hostSteal: StealSummary | null;
   runs: RunReport[];
@@ -162,6 +165,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const replica = await resolveReplica(values.replica);
+  const floorReplica = values.floor ? await resolveFloorReplica() : undefined;
 
   const jobs: Job[] = [];
   const addJob = (kind: Job["kind"], { path, scenario }: (typeof scenarios)[number], seed: number | undefined) => {
@@ -198,7 +202,7 @@ async function main(): Promise<number> {
   const progress = new Progress(jobs, parallel);
   progress.start();
   try {
-    await runPool(jobs, parallel, (job, i) => runJob(job, job.kind === "floor" ? FLOOR_REPLICA : replica, lifetime, outDir, i), progress);
+    await runPool(jobs, parallel, (job, i) => runJob(job, job.kind === "floor" && floorReplica !== undefined ? floorReplica : replica, lifetime, outDir, i), progress);
   } finally {
     progress.stop();
     unregister();
@@ -219,6 +223,8 @@ async function main(): Promise<number> {
     rows,
     floor,
     resources: resourceSummary(ours),
+    floorReplica: floorReplica ?? null,
+    floorResources: floorRuns.length > 0 ? resourceSummary(floorRuns) : null,
     hostSteal: stealSummary(ours, floorRuns),
     runs: ours,
     floorRuns,
@@ -236,6 +242,7 @@ async function main(): Promise<number> {
     );
   }
   console.log(formatResources(report.resources));
+  if (report.floorResources) console.log(formatResources(report.floorResources, "Floor replicas"));
   console.log(formatSteal(report.hostSteal));
   const jsonPath = resolve(values.json ?? join(REPO_ROOT, "reports", `suite-${started.toISOString().replace(/[:.]/g, "-")}.json`));
   mkdirSync(dirname(jsonPath), { recursive: true });

@@ -92,11 +92,11 @@ export function resourceSummary(reports: readonly RunReport[]): ResourceSummary 
   };
 }
 
-export function formatResources(r: ResourceSummary): string {
+export function formatResources(r: ResourceSummary, label = "Replicas"): string {
   const connect = r.connectMs ? `start to connected p50 ${r.connectMs.p50.toFixed(1)} ms, p90 ${r.connectMs.p90.toFixed(1)} ms, max ${r.connectMs.max.toFixed(1)} ms` : "start to connected: n/a";
   const rss = r.peakRssKb === null ? "n/a" : `${(r.peakRssKb / 1024).toFixed(1)} MB`;
   const cpu = r.cpuSeconds === null ? "n/a" : `${r.cpuSeconds.toFixed(2)} s`;
-  return `Replicas (${r.replicas}): ${connect}; peak RSS at most ${rss}; CPU at most ${cpu}`;
+  return `${label} (${r.replicas}): ${connect}; peak RSS at most ${rss}; CPU at most ${cpu}`;
 }
 
 /** How the suite names a run: `simple-1#3`, `floor:simple-1#3` (no seed: the scenario alone). */
