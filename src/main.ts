@@ -1,12 +1,16 @@
-// The replica binary: checks its arguments and environment, connects to the simulator,
-// then hands the connection to serve.ts, which drives the pure Replica (the socket, the
-// clock and the timer; everything it hears goes through decode() and Replica.receive()).
+// The replica binary: the I/O edge around the pure Replica. It owns the socket, the
+// clock and the timer; everything it hears goes through decode() and Replica.receive().
 import { parseReplicaArgs } from "./cli-args.ts";
 import { configFromEnv, timesPathFromEnv, warmUpFromEnv } from "./config-env.ts";
 import { connectSeqpacket } from "./net/libc.ts";
+import { PacketSocket } from "./net/packet-socket.ts";
 import { recordPacketTimesAtExit } from "./net/packet-times.ts";
-import { DEFAULT_WARM_UP } from "./replica/warmup-options.ts";
+import { Replica } from "./replica/replica.ts";
+import { DEFAULT_WARM_UP, warmUp } from "./replica/warmup.ts";
 import { debugLogger } from "./util/debug.ts";
+import { seededRandom } from "./util/prng.ts";
+import { encode } from "./wire/encode.ts";
+import { decode } from "./wire/schema.ts";
 
 const CONNECT_ATTEMPTS = 200;
 const CONNECT_RETRY_MS = 10;
@@ -44,13 +48,63 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  // Connected first, loaded after: the Raft core, the wire schemas and the warm-up cluster
-  // are most of the bundle, and the simulator times a replica from its start to its
-  // connection (packets wait in the socket meanwhile). `bun run startup`, 60 rounds:
-  // alone 26.9 -> 24.1 ms at the median, five at once 91.5 -> 83.7, where the trivial
-  // floor replica, compiled the same way, takes 22.2 and 76.4 (docs/performance.md).
-  const { serveReplica } = await import("./replica/serve.ts");
-  await serveReplica({ fd, id, peers, config: tuned.config, warmUpOperations: warmUpSize.operations, times, log });
+  // Web Crypto: importing node:crypto for one number cost about 1 ms of start-up.
+  const seed = crypto.getRandomValues(new Uint32Array(1))[0]! >>> 1;
+  log?.(`seed ${seed}, peers ${peers.join(" ")}`);
+  const now = () => performance.now();
+  const replica = new Replica({ id, peers, random: seededRandom(seed), now: now(), log, config: tuned.config });
+
+  let timer: Timer | undefined;
+  let timerAt = Number.POSITIVE_INFINITY;
+
+  const flush = () => {
+    for (const message of replica.takeOutbox()) {
+      if (!socket.send(encode(message, replica.leader))) log?.(`dropped an outbound ${message.type}: too large or socket closed`);
+    }
+    const deadline = replica.nextDeadline();
+    if (deadline < timerAt) {
+      if (timer) clearTimeout(timer);
+      timerAt = deadline;
+      timer = setTimeout(onTimer, Math.max(0, deadline - now()));
+    }
+  };
+
+  const onTimer = () => {
+    timer = undefined;
+    timerAt = Number.POSITIVE_INFINITY;
+    try {
+      replica.tick(now());
+    } catch (error) {
+      log?.(`tick failed: ${(error as Error).stack}`);
+    }
+    flush();
+  };
+
+  const socket: PacketSocket = await PacketSocket.fromFd(fd, {
+    onPacket: (packet) => {
+      const decoded = decode(packet);
+      if (!decoded.ok) {
+        log?.(`dropped packet (${packet.length} bytes): ${decoded.reason}`);
+        return;
+      }
+      try {
+        replica.receive(decoded.message, now());
+      } catch (error) {
+        log?.(`receive failed: ${(error as Error).stack}`);
+      }
+      flush();
+    },
+    onClose: () => process.exit(0),
+  }, times);
+  flush();
+
+  // Connected and idle until the first election timer: compile the hot paths now.
+  if (warmUpSize.operations > 0) {
+    const started = performance.now();
+    const answered = await warmUp({ ...DEFAULT_WARM_UP, operations: warmUpSize.operations });
+    Bun.gc(true);
+    log?.(`warm-up: ${answered} operations in ${(performance.now() - started).toFixed(0)} ms`);
+  }
 }
 
 await main();
