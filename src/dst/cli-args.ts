@@ -1,5 +1,5 @@
 // The dst command line, parsed and validated apart from running it (so tests can check it).
-import { parseOptions, UsageError } from "../util/usage.ts";
+import { integerOption as integer, parseOptions, UsageError } from "../util/usage.ts";
 import { isMixName, type MixName } from "./scenario.ts";
 
 export const USAGE = `usage: bun run dst (--seed N [--trace] | --seeds COUNT|A-B | --fuzz COUNT) [options]
@@ -20,14 +20,6 @@ export type Command =
   | { kind: "fuzz"; count: number; seed: number };
 
 const MAX_SEED = 2 ** 32 - 1;
-
-function integer(name: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new UsageError(`--${name} must be an integer in ${min}..${max}, got ${JSON.stringify(text)}`);
-  }
-  return value;
-}
 
 export function parseDstArgs(argv: string[]): Command {
   const { values } = parseOptions({

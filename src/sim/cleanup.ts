@@ -33,7 +33,7 @@ export function runAllCleanups(): void {
  * For the command-line entry points only (a library must not take over a host process's
  * signals or errors, e.g. bun test's): clean up, then exit with the usual code.
  */
-export function installExitHandlers(): void {
+function installExitHandlers(): void {
   if (signalsInstalled) return;
   signalsInstalled = true;
   const onSignal = (signal: NodeJS.Signals, code: number) => () => {
@@ -49,6 +49,21 @@ export function installExitHandlers(): void {
     runAllCleanups();
     process.exit(2);
   });
+}
+
+/**
+ * Runs a command-line entry point: exit handlers installed, its result the exit code, an
+ * error that escapes it printed as "<name> error: <message>" with exit code 2.
+ */
+export function runCommand(name: string, main: () => Promise<number>): void {
+  installExitHandlers();
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`${name} error: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(2);
+    },
+  );
 }
 
 /** Is `pid` running (a zombie waiting to be reaped does not count)? */

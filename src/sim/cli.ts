@@ -2,7 +2,7 @@
 // Exit code: 0 correct, 1 correctness failed, 2 bad usage or scenario.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseOptions, UsageError } from "../util/usage.ts";
-import { installExitHandlers } from "./cleanup.ts";
+import { runCommand } from "./cleanup.ts";
 import { formatReport } from "./report.ts";
 import { resolveReplica } from "./replica-path.ts";
 import { runScenario } from "./run.ts";
@@ -108,13 +108,4 @@ async function main(): Promise<number> {
   return report.verdict.correct ? 0 : 1;
 }
 
-if (import.meta.main) {
-  installExitHandlers();
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`simulator error: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(2);
-    },
-  );
-}
+if (import.meta.main) runCommand("simulator", main);

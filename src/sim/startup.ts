@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { closeFd } from "../net/libc.ts";
 import { PacketListener } from "../net/listener.ts";
-import { parseOptions, UsageError } from "../util/usage.ts";
-import { installExitHandlers, killGroupsSync, registerCleanup, removeDir } from "./cleanup.ts";
+import { integerOption, parseOptions, UsageError } from "../util/usage.ts";
+import { killGroupsSync, registerCleanup, removeDir, runCommand } from "./cleanup.ts";
 import { replicaIds } from "./ids.ts";
 import { pageIn } from "./page-in.ts";
 import { resolveFloorReplica, resolveReplica } from "./replica-path.ts";
@@ -32,13 +32,6 @@ export interface StartupArgs {
   together: number;
 }
 
-function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value < min || value > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}, got ${JSON.stringify(text)}`);
-  return value;
-}
-
 export function parseStartupArgs(argv: string[]): StartupArgs {
   const { values, positionals } = parseOptions({
     args: argv,
@@ -53,8 +46,8 @@ export function parseStartupArgs(argv: string[]): StartupArgs {
   return {
     help: values.help,
     programs: positionals,
-    rounds: integer("rounds", values.rounds, 20, 1, 10_000),
-    together: integer("together", values.together, 5, 2, 16),
+    rounds: values.rounds === undefined ? 20 : integerOption("rounds", values.rounds, 1, 10_000),
+    together: values.together === undefined ? 5 : integerOption("together", values.together, 2, 16),
   };
 }
 
@@ -183,13 +176,4 @@ async function main(): Promise<number> {
   return rows.some((r) => [...r.alone, ...r.together].includes(null)) ? 1 : 0;
 }
 
-if (import.meta.main) {
-  installExitHandlers();
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`startup error: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(2);
-    },
-  );
-}
+if (import.meta.main) runCommand("startup", main);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseCommand } from "../util/usage.ts";
 import type { Subprocess } from "bun";
-import { installExitHandlers, processAlive, registerCleanup, removeDir } from "./cleanup.ts";
+import { processAlive, registerCleanup, removeDir, runCommand } from "./cleanup.ts";
 import { Progress, formatDuration, type JobView } from "./progress.ts";
 import { REPO_ROOT, resolveFloorReplica, resolveReplica } from "./replica-path.ts";
 import type { RunReport } from "./report.ts";
@@ -252,13 +252,4 @@ async function main(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-if (import.meta.main) {
-  installExitHandlers();
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`suite error: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(2);
-    },
-  );
-}
+if (import.meta.main) runCommand("suite", main);

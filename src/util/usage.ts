@@ -12,6 +12,15 @@ export function parseOptions<T extends ParseArgsConfig>(config: T): ReturnType<t
   }
 }
 
+/** An option's text as an integer in min..max, else a UsageError that names the option. */
+export function integerOption(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`--${name} must be an integer in ${min}..${max}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
 /**
  * parseOptions for a command's main(): a usage error is printed beside `usage` and gives
  * exit code 2, `--help` prints `usage` and gives 0; otherwise the parsed arguments.
