@@ -1,20 +1,15 @@
 // `bun run dst`: replay one seed (with its trace), soak many seeds, or fuzz the boundary.
 // Exit code: 0 all correct, 1 a violation was found, 2 bad usage.
-import { parseDstArgs, USAGE, UsageError, type Command } from "./cli-args.ts";
+import { parseOrUsage } from "../util/usage.ts";
+import { parseDstArgs, USAGE, type Command } from "./cli-args.ts";
 import { fuzzBoundary } from "./fuzz.ts";
 import { reproduceCommand, runSeed } from "./run.ts";
 import { range, soak } from "./soak.ts";
 import { describeScenario } from "./scenario.ts";
 
 function main(argv: string[]): number {
-  let command: Command;
-  try {
-    command = parseDstArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`dst: ${error.message}\n${USAGE}`);
-    return 2;
-  }
+  const command = parseOrUsage(USAGE, () => parseDstArgs(argv), "dst: ");
+  if (typeof command === "number") return command;
   switch (command.kind) {
     case "help":
       console.log(USAGE);

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { closeFd } from "../net/libc.ts";
 import { PacketListener } from "../net/listener.ts";
-import { integerOption, parseOptions, UsageError } from "../util/usage.ts";
+import { integerOption, parseOptions, parseOrUsage } from "../util/usage.ts";
 import { killGroupsSync, registerCleanup, removeDir, runCommand } from "./cleanup.ts";
 import { replicaIds } from "./ids.ts";
 import { pageIn } from "./page-in.ts";
@@ -23,7 +23,7 @@ export const USAGE = `usage: bun run startup [programs...] [options]
   -h, --help      this text`;
 
 /** A replica that has not connected by then counts as failed to start. */
-const CONNECT_TIMEOUT_MS = 5000;
+export const CONNECT_TIMEOUT_MS = 5000;
 
 export interface StartupArgs {
   help: boolean;
@@ -58,9 +58,9 @@ export type StartTimes = (number | null)[];
  * Starts the first `count` replicas of a `clusterSize` cluster of `program` at once in a
  * fresh directory, each with its own listener polled every millisecond and between spawns
  * (as src/sim/run.ts does), and kills them all once every one has connected, or has
- * exited, or the timeout has passed. Each is told of the whole cluster, started or not.
+ * exited, or `timeoutMs` has passed. Each is told of the whole cluster, started or not.
  */
-export async function timeStarts(program: string, count: number, clusterSize: number): Promise<StartTimes> {
+export async function timeStarts(program: string, count: number, clusterSize: number, timeoutMs = CONNECT_TIMEOUT_MS): Promise<StartTimes> {
   const dir = mkdtempSync(join(tmpdir(), "kvstart-"));
   const cluster = replicaIds(clusterSize);
   const ids = cluster.slice(0, count);
@@ -73,8 +73,7 @@ export async function timeStarts(program: string, count: number, clusterSize: nu
     killGroupsSync(pgids, 0);
     removeDir(dir);
   });
-  let allConnected: () => void = () => {};
-  const done = new Promise<void>((resolve) => (allConnected = resolve));
+  const { promise: allConnected, resolve: connectedAll } = Promise.withResolvers<void>();
   try {
     ids.forEach((id, i) => {
       listeners.push(
@@ -84,7 +83,7 @@ export async function timeStarts(program: string, count: number, clusterSize: nu
             closeFd(fd);
             if (connected[i] !== null) return;
             connected[i] = performance.now();
-            if (connected.every((at) => at !== null)) allConnected();
+            if (connected.every((at) => at !== null)) connectedAll();
           },
           1,
         ),
@@ -98,7 +97,7 @@ export async function timeStarts(program: string, count: number, clusterSize: nu
       for (const listener of listeners) listener.acceptAll();
     }
     // Every process gone (a program that exits without connecting) ends the wait too.
-    await Promise.race([done, Promise.all(exits), Bun.sleep(CONNECT_TIMEOUT_MS)]);
+    await Promise.race([allConnected, Promise.all(exits), Bun.sleep(timeoutMs)]);
     for (const listener of listeners) listener.acceptAll();
   } finally {
     for (const listener of listeners) listener.close();
@@ -146,14 +145,8 @@ export function formatStartup(rows: readonly StartupRow[], together: number, nam
 }
 
 async function main(): Promise<number> {
-  let args: StartupArgs;
-  try {
-    args = parseStartupArgs(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`${error.message}\n${USAGE}`);
-    return 2;
-  }
+  const args = parseOrUsage(USAGE, () => parseStartupArgs(process.argv.slice(2)));
+  if (typeof args === "number") return args;
   if (args.help) {
     console.log(USAGE);
     return 0;

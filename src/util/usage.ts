@@ -22,18 +22,26 @@ export function integerOption(name: string, text: string, min: number, max: numb
 }
 
 /**
+ * A command line parsed by `parse` for a command's main(): a UsageError it throws is
+ * printed (after `prefix`) beside `usage` and gives exit code 2; otherwise its result.
+ */
+export function parseOrUsage<T extends object>(usage: string, parse: () => T, prefix = ""): T | number {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${prefix}${error.message}\n${usage}`);
+    return 2;
+  }
+}
+
+/**
  * parseOptions for a command's main(): a usage error is printed beside `usage` and gives
  * exit code 2, `--help` prints `usage` and gives 0; otherwise the parsed arguments.
  */
 export function parseCommand<T extends ParseArgsConfig>(usage: string, config: T): ReturnType<typeof parseArgs<T>> | number {
-  let parsed: ReturnType<typeof parseArgs<T>>;
-  try {
-    parsed = parseOptions(config);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`${error.message}\n${usage}`);
-    return 2;
-  }
+  const parsed = parseOrUsage(usage, () => parseOptions(config));
+  if (typeof parsed === "number") return parsed;
   if ((parsed.values as { help?: boolean }).help) {
     console.log(usage);
     return 0;
