@@ -72,6 +72,9 @@ async function main(): Promise<void> {
   const onTimer = () => {
     timer = undefined;
     timerAt = Number.POSITIVE_INFINITY;
+    // What arrived while the process was not running first: Bun would run this timer
+    // before reading it, and a retransmission timer would resend what was just answered.
+    socket.readWaiting();
     try {
       replica.tick(now());
     } catch (error) {

@@ -17,7 +17,9 @@ const lib = dlopen(process.platform === "darwin" ? "libc.dylib" : "libc.so.6", {
   listen: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   accept4: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   close: { args: [FFIType.i32], returns: FFIType.i32 },
+  recv: { args: [FFIType.i32, FFIType.ptr, FFIType.u64_fast, FFIType.i32], returns: FFIType.i64_fast },
 });
+const MSG_DONTWAIT = process.platform === "darwin" ? 0x80 : 0x40;
 
 /** struct sockaddr_un for `path` (sa_family is little-endian u16 on Linux). */
 function unixAddress(path: string): Uint8Array {
@@ -64,4 +66,12 @@ export function acceptSeqpacket(listenerFd: number): number {
 
 export function closeFd(fd: number): void {
   if (fd >= 0) lib.symbols.close(fd);
+}
+
+/**
+ * The next packet already waiting on `fd`, read into `into` without waiting: its length,
+ * or -1 when none is waiting (or the socket failed; Bun's own reader then reports it).
+ */
+export function receiveWaiting(fd: number, into: Uint8Array): number {
+  return Number(lib.symbols.recv(fd, ptr(into), into.length, MSG_DONTWAIT));
 }

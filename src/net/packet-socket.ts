@@ -1,6 +1,7 @@
 // One SEQPACKET connection driven by Bun's event loop: one `data` callback per packet,
 // one write per packet, and a queue that holds packets while the socket buffer is full.
 import type { Socket, SocketHandler, UnixSocketOptions } from "bun";
+import { receiveWaiting } from "./libc.ts";
 import { sharedClockMs, type PacketTimes } from "./packet-times.ts";
 
 /** The simulator reads at most this many bytes per packet; anything that long is cut. */
@@ -11,12 +12,17 @@ export interface PacketHandlers {
   onClose?(): void;
 }
 
+/** Room for any packet readWaiting() takes: more than the simulator sends (MAX_PACKET_BYTES). */
+const WAITING_BUFFER_BYTES = 65536;
+
 export class PacketSocket {
   private readonly queue: Uint8Array[] = [];
   private socket: Socket<undefined> | undefined;
   private closed = false;
+  private waitingBuffer: Uint8Array | undefined;
 
   private constructor(
+    private readonly fd: number,
     private readonly handlers: PacketHandlers,
     private readonly times: PacketTimes | undefined,
   ) {}
@@ -26,12 +32,9 @@ export class PacketSocket {
    * reached `onPacket` and when each write went out (KV_TIMES, packet-times.ts).
    */
   static async fromFd(fd: number, handlers: PacketHandlers, times?: PacketTimes): Promise<PacketSocket> {
-    const conn = new PacketSocket(handlers, times);
+    const conn = new PacketSocket(fd, handlers, times);
     const socket: SocketHandler<undefined> = {
-      data: (_socket, data) => {
-        times?.received.push(sharedClockMs());
-        conn.handlers.onPacket(data);
-      },
+      data: (_socket, data) => conn.deliver(data),
       drain: () => conn.flush(),
       close: () => conn.markClosed(),
       end: () => conn.markClosed(),
@@ -40,6 +43,32 @@ export class PacketSocket {
     // `fd` is a supported option that bun-types does not declare yet.
     conn.socket = await Bun.connect({ fd, socket } as unknown as UnixSocketOptions<undefined>);
     return conn;
+  }
+
+  /**
+   * Hands every packet already waiting in the socket to `onPacket` now, without waiting
+   * for the event loop to read it; returns how many. Bun reads one packet per turn of
+   * its loop and runs timers that expired meanwhile before the next read
+   * (test/packet-socket.test.ts), so after a stall a retransmission timer would resend
+   * what an answer already waiting had covered: a replica calls this before acting on a timer.
+   */
+  readWaiting(): number {
+    let count = 0;
+    while (!this.closed) {
+      this.waitingBuffer ??= new Uint8Array(WAITING_BUFFER_BYTES);
+      const length = receiveWaiting(this.fd, this.waitingBuffer);
+      // -1: nothing waiting (or an error, which Bun's reader reports); 0: end of stream.
+      if (length <= 0) break;
+      // A copy: the handler may keep views of the packet it is given.
+      this.deliver(this.waitingBuffer.slice(0, length));
+      count++;
+    }
+    return count;
+  }
+
+  private deliver(packet: Uint8Array): void {
+    this.times?.received.push(sharedClockMs());
+    this.handlers.onPacket(packet);
   }
 
   /**
