@@ -4,10 +4,13 @@
 // answer is read back. A put along a relay chain crosses five times; a get at the leader,
 // twice. With the replicas' own packet times (`bun run sim --trace FILE --times DIR`) each
 // crossing splits into the simulator's part, the replica's wake-up, its work and the write back.
+// Then the leader's resends (resends.ts): after a loss, before a late answer, or after
+// an answer that had reached it unread.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readPacketTimes, type PacketTimes } from "../net/packet-times.ts";
 import { parseCommand } from "../util/usage.ts";
+import { formatResends, summarizeResends } from "./resends.ts";
 import { classicMedian } from "./stats.ts";
 import { parseTrace, parseTraceOrigin, type Traced } from "./trace.ts";
 
@@ -258,7 +261,9 @@ function main(): number {
     console.error((error as Error).message);
     return 2;
   }
-  console.log(formatHops(summarizeHops(parseTrace(lines), times)));
+  const trace = parseTrace(lines);
+  console.log(formatHops(summarizeHops(trace, times)));
+  console.log(formatResends(summarizeResends(trace)));
   return 0;
 }
 
