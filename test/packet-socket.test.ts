@@ -29,8 +29,9 @@ async function pair(then: (packet: string) => void = () => {}): Promise<{ replic
   const heard: string[] = [];
   const replica = await PacketSocket.fromFd(replicaFd, {
     onPacket: (packet) => {
-      heard.push(text.decode(packet));
-      then(text.decode(packet));
+      const decoded = text.decode(packet);
+      heard.push(decoded);
+      then(decoded);
     },
   });
   const simulator = await PacketSocket.fromFd(simulatorFd, { onPacket: () => {} });

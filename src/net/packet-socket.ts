@@ -53,14 +53,14 @@ export class PacketSocket {
    * what an answer already waiting had covered: a replica calls this before acting on a timer.
    */
   readWaiting(): number {
+    const buffer = (this.waitingBuffer ??= new Uint8Array(WAITING_BUFFER_BYTES));
     let count = 0;
     while (!this.closed) {
-      this.waitingBuffer ??= new Uint8Array(WAITING_BUFFER_BYTES);
-      const length = receiveWaiting(this.fd, this.waitingBuffer);
+      const length = receiveWaiting(this.fd, buffer);
       // -1: nothing waiting (or an error, which Bun's reader reports); 0: end of stream.
       if (length <= 0) break;
       // A copy: the handler may keep views of the packet it is given.
-      this.deliver(this.waitingBuffer.slice(0, length));
+      this.deliver(buffer.slice(0, length));
       count++;
     }
     return count;

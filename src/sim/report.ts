@@ -2,15 +2,10 @@
 // finished Simulation, and its text form (the classic block, the verdict, our extras).
 import type { HostSteal } from "./host-steal.ts";
 import type { Problem, Simulation, StopReason } from "./simulation.ts";
-import { allLatencies, classicMedian, mean, percentile, type Stats } from "./stats.ts";
+import { allLatencies, classicMedian, mean, summarizePercentiles, type PercentileSummary, type Stats } from "./stats.ts";
 import { judge, type Verdict } from "./verdict.ts";
 
-export interface LatencySummary {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-}
+export type LatencySummary = PercentileSummary;
 
 export interface ReplicaInfo {
   id: string;
@@ -53,10 +48,6 @@ export interface RunReport {
   replicaInfo: ReplicaInfo[];
 }
 
-function summarize(values: readonly number[]): LatencySummary {
-  return { count: values.length, p50: percentile(values, 50), p90: percentile(values, 90), p99: percentile(values, 99) };
-}
-
 export function buildReport(sim: Simulation, replica: string, durationSeconds: number, replicaInfo: ReplicaInfo[], hostSteal: HostSteal | null = null): RunReport {
   const { latencies, ...counters } = sim.stats;
   const all = allLatencies(sim.stats);
@@ -74,7 +65,7 @@ export function buildReport(sim: Simulation, replica: string, durationSeconds: n
     killed: [...sim.killed],
     verdict: judge(sim.scenario, sim.stats, sim.died.size),
     extras: {
-      latency: { get: summarize(latencies.get), put: summarize(latencies.put) },
+      latency: { get: summarizePercentiles(latencies.get), put: summarizePercentiles(latencies.put) },
       messagesPerCommittedPut: sim.stats.committedPuts > 0 ? sim.stats.totalMsgs / sim.stats.committedPuts : null,
       leaderChanges: sim.leaderChanges,
       leaderlessSeconds: sim.leaderlessTime,

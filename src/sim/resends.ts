@@ -4,7 +4,7 @@
 // loss is the protocol working; one before an answer that came after all is a timer
 // shorter than the round trip (a stalled replica answers late); one after the answer had
 // reached the leader's socket is the leader not having read it yet.
-import { classicMedian } from "./stats.ts";
+import { summarizePercentiles, type PercentileSummary } from "./stats.ts";
 import type { Traced } from "./trace.ts";
 
 /** A resend comes within this long of the first send, or it is a new send, not a resend. */
@@ -12,21 +12,14 @@ const RESEND_WINDOW_MS = 1000;
 /** A resend this soon after the answer reached the leader raced it (the leader had not read it). */
 const UNREAD_ANSWER_MS = 2;
 
-export interface RoundTrips {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-}
-
 export interface ResendSummary {
   /** Appends the leader sent carrying entries (along a chain, or directly). */
   sends: number;
   /** Of those, answered with the entries held: by the chain's end for both, or by the follower. */
   answered: number;
   /** Milliseconds from a send leaving the leader to its answer reaching it. */
-  chainRoundTrip: RoundTrips;
-  directRoundTrip: RoundTrips;
+  chainRoundTrip: PercentileSummary;
+  directRoundTrip: PercentileSummary;
   /** Sent again to the same follower or chain, before its answer was acted on. */
   resent: number;
   /** ...when no answer ever came. */
@@ -59,12 +52,6 @@ function sendOf(t: Traced): Send | undefined {
 /** The same follower, or the same two along a chain in either direction (a retried chain is turned round). */
 const samePath = (a: Send, b: Send) => (a.first === b.first && a.end === b.end) || (a.end !== undefined && a.first === b.end && a.end === b.first);
 
-function roundTrips(values: number[]): RoundTrips {
-  const sorted = [...values].sort((x, y) => x - y);
-  const at = (q: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
-  return { count: sorted.length, p50: sorted.length === 0 ? Number.NaN : classicMedian(sorted), p90: at(0.9), p99: at(0.99) };
-}
-
 export function summarizeResends(trace: readonly Traced[]): ResendSummary {
   const sends: Send[] = [];
   const bySentAt = new Map<string, Send[]>();
@@ -92,8 +79,8 @@ export function summarizeResends(trace: readonly Traced[]): ResendSummary {
   const summary: ResendSummary = {
     sends: sends.length,
     answered: 0,
-    chainRoundTrip: roundTrips(sends.filter((s) => s.end !== undefined && s.answeredAt !== undefined).map((s) => s.answeredAt! - s.at)),
-    directRoundTrip: roundTrips(sends.filter((s) => s.end === undefined && s.answeredAt !== undefined).map((s) => s.answeredAt! - s.at)),
+    chainRoundTrip: summarizePercentiles(sends.filter((s) => s.end !== undefined && s.answeredAt !== undefined).map((s) => s.answeredAt! - s.at)),
+    directRoundTrip: summarizePercentiles(sends.filter((s) => s.end === undefined && s.answeredAt !== undefined).map((s) => s.answeredAt! - s.at)),
     resent: 0,
     afterLoss: 0,
     beforeLateAnswer: 0,
@@ -119,7 +106,7 @@ export function summarizeResends(trace: readonly Traced[]): ResendSummary {
 }
 
 export function formatResends(s: ResendSummary): string {
-  const rt = (r: RoundTrips) => (r.count === 0 ? "none answered" : `p50 ${r.p50.toFixed(3)}, p90 ${r.p90.toFixed(3)}, p99 ${r.p99.toFixed(3)} ms (${r.count})`);
+  const rt = (r: PercentileSummary) => (r.count === 0 ? "none answered" : `p50 ${r.p50.toFixed(3)}, p90 ${r.p90.toFixed(3)}, p99 ${r.p99.toFixed(3)} ms (${r.count})`);
   return [
     `leader appends carrying entries: ${s.sends}, ${s.answered} answered; send to answer, chains ${rt(s.chainRoundTrip)}; direct ${rt(s.directRoundTrip)}`,
     `  sent again before their answer was acted on: ${s.resent}: after a loss ${s.afterLoss}, before a late answer ${s.beforeLateAnswer}, after the answer had reached the leader ${s.afterUnreadAnswer}`,

@@ -23,7 +23,7 @@ export const USAGE = `usage: bun run startup [programs...] [options]
   -h, --help      this text`;
 
 /** A replica that has not connected by then counts as failed to start. */
-export const CONNECT_TIMEOUT_MS = 5000;
+const CONNECT_TIMEOUT_MS = 5000;
 
 export interface StartupArgs {
   help: boolean;

@@ -55,6 +55,18 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank]!;
 }
 
+/** How many values, and their nearest-rank p50, p90 and p99 (0s for an empty list). */
+export interface PercentileSummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+}
+
+export function summarizePercentiles(values: readonly number[]): PercentileSummary {
+  return { count: values.length, p50: percentile(values, 50), p90: percentile(values, 90), p99: percentile(values, 99) };
+}
+
 export function mean(values: readonly number[]): number {
   return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
 }
