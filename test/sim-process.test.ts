@@ -76,6 +76,9 @@ describe("fixture replicas through real sockets", () => {
       expect(info.connectedAt!).toBeGreaterThan(info.startedAt!);
       expect(info.peakRssKb).toBeGreaterThan(1000);
       expect(info.cpuSeconds).not.toBeNull();
+      // Split by thread, the same total: a tick apart at most (read one after the other).
+      const split = Object.values(info.cpuByThread!).reduce((a, b) => a + b, 0);
+      expect(Math.abs(split - info.cpuSeconds!)).toBeLessThanOrEqual(0.03);
     }
   });
 

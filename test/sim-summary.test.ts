@@ -1,18 +1,26 @@
 // The suite's resource line: start to connected is measured from each replica's own spawn.
 import { describe, expect, test } from "bun:test";
 import type { ReplicaInfo, RunReport } from "../src/sim/report.ts";
-import { formatResources, resourceSummary } from "../src/sim/summary.ts";
+import { formatCpuSplit, formatResources, resourceSummary } from "../src/sim/summary.ts";
 
-const replica = (startedAt: number | null, connectedAt: number | null, peakRssKb: number | null, cpuSeconds: number | null): ReplicaInfo => ({
-  id: "0000",
+const replica = (
+  startedAt: number | null,
+  connectedAt: number | null,
+  peakRssKb: number | null,
+  cpuSeconds: number | null,
+  cpuByThread: Record<string, number> | null = null,
+  id = "0000",
+): ReplicaInfo => ({
+  id,
   pid: 1,
   startedAt,
   connectedAt,
   exit: null,
   peakRssKb,
   cpuSeconds,
+  cpuByThread,
 });
-const run = (...replicaInfo: ReplicaInfo[]) => ({ replicaInfo }) as unknown as RunReport;
+const run = (...replicaInfo: ReplicaInfo[]) => ({ scenario: "simple-2", seed: 3, replicaInfo }) as unknown as RunReport;
 
 describe("resourceSummary", () => {
   test("connect times count from each spawn; RSS and CPU are the worst replica's", () => {
@@ -36,5 +44,26 @@ describe("resourceSummary", () => {
 
   test("nothing measured reads n/a", () => {
     expect(formatResources(resourceSummary([run(replica(null, null, null, null))]))).toBe("Replicas (1): start to connected: n/a; peak RSS at most n/a; CPU at most n/a");
+  });
+});
+
+describe("CPU by thread", () => {
+  test("the mean counts a thread a replica lacks as 0; the busiest replica is named with its split", () => {
+    const summary = resourceSummary([
+      run(replica(0, 0.01, 40_000, 0.6, { main: 0.4, JITWorker: 0.2 }, "0001"), replica(0, 0.01, 40_000, 1.2, { main: 0.8, JITWorker: 0.3, "mi-scavenger": 0.1 }, "0004")),
+      run(replica(0, 0.01, 40_000, 0.3, null)),
+    ]);
+    const split = summary.cpuByThread!;
+    expect(split.replicas).toBe(2);
+    expect(split.mean.main).toBeCloseTo(0.6, 9);
+    expect(split.mean["mi-scavenger"]).toBeCloseTo(0.05, 9);
+    expect(split.busiest).toMatchObject({ run: "simple-2#3", id: "0004", seconds: 1.2 });
+    expect(formatCpuSplit(summary)).toBe(
+      "Replicas' CPU by thread (s): mean main 0.60, JITWorker 0.25, mi-scavenger 0.05; the busiest (simple-2#3 0004, 1.20) main 0.80, JITWorker 0.30, mi-scavenger 0.10",
+    );
+  });
+
+  test("no split read, no line", () => {
+    expect(formatCpuSplit(resourceSummary([run(replica(0, 0.01, 40_000, 0.3))]))).toBeNull();
   });
 });

@@ -1,18 +1,24 @@
 // Peak memory and CPU time of a replica, read from /proc just before we end it (Linux
 // only; elsewhere the fields stay null). VmHWM is the peak resident set size.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 export interface ProcUsage {
   peakRssKb: number | null;
   cpuSeconds: number | null;
+  /**
+   * The same CPU time split by thread name (see cpuByThread): where a runtime's own
+   * threads (its JIT, its allocator, its collector) spend beside the program's.
+   */
+  cpuByThread: Record<string, number> | null;
 }
 
 /** USER_HZ, the unit of utime/stime: 100 on every Linux we run on. */
 const CLOCK_TICKS = 100;
 
 export function readProcUsage(pid: number | undefined): ProcUsage {
-  if (pid === undefined) return { peakRssKb: null, cpuSeconds: null };
-  return { peakRssKb: peakRss(pid), cpuSeconds: cpuTime(pid) };
+  if (pid === undefined) return { peakRssKb: null, cpuSeconds: null, cpuByThread: null };
+  const cpuSeconds = cpuTime(pid);
+  return { peakRssKb: peakRss(pid), cpuSeconds, cpuByThread: cpuSeconds === null ? null : cpuByThread(pid, cpuSeconds) };
 }
 
 /** A file under /proc, or null where there is none (not Linux, or the process is gone). */
@@ -32,11 +38,55 @@ function peakRss(pid: number): number | null {
 
 function cpuTime(pid: number): number | null {
   const stat = readProcFile(`/proc/${pid}/stat`);
-  if (stat === null) return null;
+  return stat === null ? null : statCpuSeconds(stat);
+}
+
+/** User plus system time of a process's or a thread's `stat` line. */
+function statCpuSeconds(stat: string): number | null {
   // The command name (field 2) may hold spaces; the fields after its ")" are fixed.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after ")".
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / CLOCK_TICKS : null;
+}
+
+/** The name of the process's own first thread, whatever its command is called. */
+export const MAIN_THREAD = "main";
+/** Threads that ended before we looked: the process's total less its live threads'. */
+export const ENDED_THREADS = "ended";
+
+/**
+ * CPU seconds of each live thread of `pid`, summed by name ("JITWorker" for all of
+ * JavaScriptCore's compiler threads, a trailing number dropped), the first thread as
+ * MAIN_THREAD and what is left of `totalSeconds` as ENDED_THREADS. Null when /proc has
+ * no thread list.
+ */
+export function cpuByThread(pid: number, totalSeconds: number): Record<string, number> | null {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return null;
+  }
+  const byName: Record<string, number> = {};
+  let live = 0;
+  for (const tid of tids) {
+    const stat = readProcFile(`/proc/${pid}/task/${tid}/stat`);
+    const seconds = stat === null ? null : statCpuSeconds(stat);
+    if (stat === null || seconds === null) continue; // ended between the listing and the read
+    const name = tid === String(pid) ? MAIN_THREAD : threadName(stat);
+    byName[name] = (byName[name] ?? 0) + seconds;
+    live += seconds;
+  }
+  // The process's own count was read a moment earlier: a live thread may have run since.
+  const ended = Math.round((totalSeconds - live) * CLOCK_TICKS) / CLOCK_TICKS;
+  if (ended > 0) byName[ENDED_THREADS] = ended;
+  return byName;
+}
+
+/** A thread's name from its `stat` line, numbered pools ("Bun Pool 3") under one name. */
+export function threadName(stat: string): string {
+  const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+  return comm.replace(/[\s#-]*\d+$/, "") || comm;
 }

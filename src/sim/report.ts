@@ -18,6 +18,8 @@ export interface ReplicaInfo {
   exit: string | null;
   peakRssKb: number | null;
   cpuSeconds: number | null;
+  /** cpuSeconds by thread name (src/sim/procstat.ts). */
+  cpuByThread: Record<string, number> | null;
   /** The end of its stderr, when captured (--quiet) and it died. */
   stderrTail?: string;
 }
@@ -132,10 +134,16 @@ export function formatReport(r: RunReport): string {
       info.connectedAt !== null && info.startedAt !== null ? `${((info.connectedAt - info.startedAt) * 1000).toFixed(1)} ms after its start` : null,
       info.exit ? `ended: ${info.exit}` : null,
       info.peakRssKb !== null ? `peak RSS ${(info.peakRssKb / 1024).toFixed(1)} MB` : null,
-      info.cpuSeconds !== null ? `CPU ${info.cpuSeconds.toFixed(2)}s` : null,
+      info.cpuSeconds !== null ? `CPU ${info.cpuSeconds.toFixed(2)}s${info.cpuByThread ? ` (${formatCpuByThread(info.cpuByThread)})` : ""}` : null,
     ].filter((x) => x !== null);
     out.push(`  replica ${info.id}: ${parts.join(", ")}`);
     if (info.stderrTail) out.push(info.stderrTail.split("\n").map((l) => `    | ${l}`).join("\n"));
   }
   return out.join("\n");
+}
+
+/** "main 0.41, JITWorker 0.17, mi-scavenger 0.10": the busiest first, none under 5 ms. */
+export function formatCpuByThread(byThread: Record<string, number>): string {
+  const shown = Object.entries(byThread).filter(([, seconds]) => seconds >= 0.005).sort((a, b) => b[1] - a[1]);
+  return shown.length === 0 ? "no thread over 5 ms" : shown.map(([name, seconds]) => `${name} ${seconds.toFixed(2)}`).join(", ");
 }

@@ -51,7 +51,7 @@ class Slot {
   proc: Subprocess | undefined;
   exit: string | null = null;
   endedByUs = false;
-  usage: ProcUsage = { peakRssKb: null, cpuSeconds: null };
+  usage: ProcUsage = { peakRssKb: null, cpuSeconds: null, cpuByThread: null };
   stderrTail = "";
   constructor(readonly id: string) {}
 }
@@ -221,6 +221,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
     exit: sim.died.has(slot.id) || sim.killed.has(slot.id) ? slot.exit : null,
     peakRssKb: slot.usage.peakRssKb,
     cpuSeconds: slot.usage.cpuSeconds,
+    cpuByThread: slot.usage.cpuByThread,
     ...(sim.died.has(slot.id) && slot.stderrTail ? { stderrTail: slot.stderrTail.trimEnd() } : {}),
   }));
   return buildReport(sim, replica, now(), info, hostSteal);

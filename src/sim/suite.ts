@@ -14,7 +14,7 @@ import type { RunReport } from "./report.ts";
 import { loadScenario, OFFICIAL_SCENARIOS, withLifetime, type Scenario } from "./scenario.ts";
 import { parseSeeds } from "./seeds.ts";
 import { classicMedian } from "./stats.ts";
-import { aggregate, formatResources, formatSteal, formatTable, resourceSummary, runLabel, stealSummary, type ResourceSummary, type ScenarioRow, type StealSummary } from "./summary.ts";
+import { aggregate, formatCpuSplit, formatResources, formatSteal, formatTable, resourceSummary, runLabel, stealSummary, type ResourceSummary, type ScenarioRow, type StealSummary } from "./summary.ts";
 
 const USAGE = `usage: bun run suite [scenario names or files...] [options]
   --jobs N        runs at once (default 1; latency numbers are only honest with spare cores)
@@ -242,6 +242,8 @@ async function main(): Promise<number> {
     );
   }
   console.log(formatResources(report.resources));
+  const split = formatCpuSplit(report.resources);
+  if (split) console.log(split);
   if (report.floorResources) console.log(formatResources(report.floorResources, "Floor replicas"));
   console.log(formatSteal(report.hostSteal));
   const jsonPath = resolve(values.json ?? join(REPO_ROOT, "reports", `suite-${started.toISOString().replace(/[:.]/g, "-")}.json`));

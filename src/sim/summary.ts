@@ -1,6 +1,6 @@
 // The suite's aggregation and its summary table: one row per scenario over its seeds.
 import { metricFromCounts } from "./verdict.ts";
-import type { RunReport } from "./report.ts";
+import { formatCpuByThread, type RunReport } from "./report.ts";
 import { METRICS, type Metric } from "./scenario.ts";
 import { classicMedian, percentile } from "./stats.ts";
 import type { Tier } from "./verdict.ts";
@@ -77,6 +77,17 @@ export interface ResourceSummary {
   connectMs: { p50: number; p90: number; max: number } | null;
   peakRssKb: number | null;
   cpuSeconds: number | null;
+  /** Where that CPU went, by thread name; null when no replica's threads were read. */
+  cpuByThread: CpuSplit | null;
+}
+
+export interface CpuSplit {
+  /** Replicas whose threads were read. */
+  replicas: number;
+  /** Mean seconds per replica of each thread name (0 for a replica without that thread). */
+  mean: Record<string, number>;
+  /** The replica that used the most CPU, and its split. */
+  busiest: { run: string; id: string; seconds: number; byThread: Record<string, number> };
 }
 
 export function resourceSummary(reports: readonly RunReport[]): ResourceSummary {
@@ -89,7 +100,33 @@ export function resourceSummary(reports: readonly RunReport[]): ResourceSummary 
     connectMs: connect.length ? { p50: percentile(connect, 50), p90: percentile(connect, 90), max: Math.max(...connect) } : null,
     peakRssKb: rss.length ? Math.max(...rss) : null,
     cpuSeconds: cpu.length ? Math.max(...cpu) : null,
+    cpuByThread: cpuSplit(reports),
   };
+}
+
+function cpuSplit(reports: readonly RunReport[]): CpuSplit | null {
+  const sums: Record<string, number> = {};
+  let replicas = 0;
+  let busiest: CpuSplit["busiest"] | null = null;
+  for (const r of reports) {
+    for (const info of r.replicaInfo) {
+      if (!info.cpuByThread || info.cpuSeconds === null) continue;
+      replicas++;
+      for (const [name, seconds] of Object.entries(info.cpuByThread)) sums[name] = (sums[name] ?? 0) + seconds;
+      if (!busiest || info.cpuSeconds > busiest.seconds) busiest = { run: `${r.scenario}#${r.seed}`, id: info.id, seconds: info.cpuSeconds, byThread: info.cpuByThread };
+    }
+  }
+  if (!busiest) return null;
+  const mean = Object.fromEntries(Object.entries(sums).map(([name, sum]) => [name, sum / replicas]));
+  return { replicas, mean, busiest };
+}
+
+/** Where the replicas' CPU went: the mean split, and the busiest replica's. */
+export function formatCpuSplit(r: ResourceSummary, label = "Replicas"): string | null {
+  const split = r.cpuByThread;
+  if (!split) return null;
+  const b = split.busiest;
+  return `${label}' CPU by thread (s): mean ${formatCpuByThread(split.mean)}; the busiest (${b.run} ${b.id}, ${b.seconds.toFixed(2)}) ${formatCpuByThread(b.byThread)}`;
 }
 
 export function formatResources(r: ResourceSummary, label = "Replicas"): string {
