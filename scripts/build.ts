@@ -22,9 +22,6 @@ const REPLICA: Target = { entry: "src/main.ts", outfile: BINARY, inputs: ["src",
 // The fixture imports a few of src/net's modules: any change in src rebuilds it too.
 const FLOOR: Target = { entry: "test/fixtures/floor-replica.ts", outfile: FLOOR_BINARY, inputs: ["test/fixtures", "src", ...LOCKS_AND_CONFIG] };
 
-/** Tier-up thresholds scaled this much until connected (20 and 100 measured alike). */
-const START_JIT_POLICY = 20;
-
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;
   const stat = statSync(path);
@@ -47,12 +44,7 @@ async function compile(target: Target, force: boolean): Promise<string> {
   // every start (ESM, because main.ts awaits at the top level). Measured with the suite on
   // simple-1, simple-2, crash-1, seeds 1-2: start to connected, median 53 -> 39 ms,
   // p90 77 -> 52 ms; peak RSS +1 MB.
-  // --compile-jit-policy: the binary starts with JavaScriptCore's tier-up thresholds
-  // scaled up, so the run-once start-up code is interpreted rather than queued for the
-  // JIT while five replicas share two cores; each program sets the normal policy back
-  // (Bun.unsafe.setJITPolicy(1)) once connected, before its warm-up. `bun run startup`,
-  // 40 interleaved rounds: five at once 100.2 -> 93.7 ms at the median, alone 30.7 -> 27.5.
-  const args = ["build", "--compile", "--minify", "--bytecode", "--format=esm", `--compile-jit-policy=${START_JIT_POLICY}`, join(ROOT, target.entry), "--outfile", target.outfile];
+  const args = ["build", "--compile", "--minify", "--bytecode", "--format=esm", join(ROOT, target.entry), "--outfile", target.outfile];
   const proc = Bun.spawn([process.execPath, ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
   const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   if (code !== 0) throw new Error(`bun build --compile of ${target.entry} failed (exit ${code}):\n${out}${err}`);

@@ -100,9 +100,6 @@ async function main(): Promise<void> {
     onClose: () => process.exit(0),
   }, times);
   flush();
-  // Built with the JIT reluctant (scripts/build.ts) so that start-up code is not compiled:
-  // from here on the code is the hot path, and the warm-up below is there to compile it.
-  Bun.unsafe.setJITPolicy(1);
 
   // Connected and idle until the first election timer: compile the hot paths now.
   if (warmUpSize.operations > 0) {
