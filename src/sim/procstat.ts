@@ -57,10 +57,10 @@ export const MAIN_THREAD = "main";
 export const ENDED_THREADS = "ended";
 
 /**
- * CPU seconds of each live thread of `pid`, summed by name ("JITWorker" for all of
- * JavaScriptCore's compiler threads, a trailing number dropped), the first thread as
- * MAIN_THREAD and what is left of `totalSeconds` as ENDED_THREADS. Null when /proc has
- * no thread list.
+ * CPU seconds of the live threads of `pid`, summed by name (a pool's threads share one:
+ * JavaScriptCore's compiler threads are all `JITWorker`, "Bun Pool 0" and "Bun Pool 1"
+ * are "Bun Pool"), the first thread as MAIN_THREAD, and what is left of `totalSeconds`
+ * as ENDED_THREADS. Null when /proc has no thread list.
  */
 export function cpuByThread(pid: number, totalSeconds: number): Record<string, number> | null {
   let tids: string[];
