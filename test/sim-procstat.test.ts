@@ -13,9 +13,7 @@ describe("CPU by thread", () => {
 
   test.skipIf(!existsSync("/proc/self/task"))("this process's threads add up to its CPU time, the busy loop on the main thread", () => {
     const started = process.cpuUsage().user;
-    let spin = 0;
-    while (process.cpuUsage().user - started < 80_000) spin++; // 80 ms on this thread
-    expect(spin).toBeGreaterThan(0);
+    while (process.cpuUsage().user - started < 80_000); // 80 ms on this thread
     const usage = readProcUsage(process.pid);
     const split = usage.cpuByThread!;
     expect(split[MAIN_THREAD]).toBeGreaterThanOrEqual(0.07);

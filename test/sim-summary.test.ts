@@ -63,6 +63,11 @@ describe("CPU by thread", () => {
     );
   });
 
+  test("the floor's busiest replica is labelled as the suite labels floor runs", () => {
+    const floor = resourceSummary([run(replica(0, 0.01, 30_000, 0.2, { main: 0.2 }))], true);
+    expect(floor.cpuByThread!.busiest.run).toBe("floor:simple-2#3");
+  });
+
   test("no split read, no line", () => {
     expect(formatCpuSplit(resourceSummary([run(replica(0, 0.01, 40_000, 0.3))]))).toBeNull();
   });

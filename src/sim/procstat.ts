@@ -12,11 +12,14 @@ export interface ProcUsage {
   cpuByThread: Record<string, number> | null;
 }
 
+/** What is known of a process not (or no longer) there to read. */
+export const UNMEASURED: ProcUsage = Object.freeze({ peakRssKb: null, cpuSeconds: null, cpuByThread: null });
+
 /** USER_HZ, the unit of utime/stime: 100 on every Linux we run on. */
 const CLOCK_TICKS = 100;
 
 export function readProcUsage(pid: number | undefined): ProcUsage {
-  if (pid === undefined) return { peakRssKb: null, cpuSeconds: null, cpuByThread: null };
+  if (pid === undefined) return UNMEASURED;
   const cpuSeconds = cpuTime(pid);
   return { peakRssKb: peakRss(pid), cpuSeconds, cpuByThread: cpuSeconds === null ? null : cpuByThread(pid, cpuSeconds) };
 }
@@ -54,7 +57,7 @@ function statCpuSeconds(stat: string): number | null {
 /** The name of the process's own first thread, whatever its command is called. */
 export const MAIN_THREAD = "main";
 /** Threads that ended before we looked: the process's total less its live threads'. */
-export const ENDED_THREADS = "ended";
+const ENDED_THREADS = "ended";
 
 /**
  * CPU seconds of the live threads of `pid`, summed by name (a pool's threads share one:
@@ -73,8 +76,9 @@ export function cpuByThread(pid: number, totalSeconds: number): Record<string, n
   let live = 0;
   for (const tid of tids) {
     const stat = readProcFile(`/proc/${pid}/task/${tid}/stat`);
-    const seconds = stat === null ? null : statCpuSeconds(stat);
-    if (stat === null || seconds === null) continue; // ended between the listing and the read
+    if (stat === null) continue; // ended between the listing and the read
+    const seconds = statCpuSeconds(stat);
+    if (seconds === null) continue;
     const name = tid === String(pid) ? MAIN_THREAD : threadName(stat);
     byName[name] = (byName[name] ?? 0) + seconds;
     live += seconds;

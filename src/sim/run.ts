@@ -12,7 +12,7 @@ import { killGroupsSync, processAlive, registerCleanup, removeDir, signalGroup }
 import { sampleHostSteal, type HostSteal } from "./host-steal.ts";
 import { pageIn } from "./page-in.ts";
 import { randomSeed, seedToNumber } from "./prng.ts";
-import { readProcUsage, type ProcUsage } from "./procstat.ts";
+import { readProcUsage, UNMEASURED, type ProcUsage } from "./procstat.ts";
 import { buildReport, type ReplicaInfo, type RunReport } from "./report.ts";
 import type { Scenario } from "./scenario.ts";
 import { Simulation, type SimHost } from "./simulation.ts";
@@ -51,7 +51,7 @@ class Slot {
   proc: Subprocess | undefined;
   exit: string | null = null;
   endedByUs = false;
-  usage: ProcUsage = { peakRssKb: null, cpuSeconds: null, cpuByThread: null };
+  usage: ProcUsage = UNMEASURED;
   stderrTail = "";
   constructor(readonly id: string) {}
 }

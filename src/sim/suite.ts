@@ -224,7 +224,7 @@ async function main(): Promise<number> {
     floor,
     resources: resourceSummary(ours),
     floorReplica: floorReplica ?? null,
-    floorResources: floorRuns.length > 0 ? resourceSummary(floorRuns) : null,
+    floorResources: floorRuns.length > 0 ? resourceSummary(floorRuns, true) : null,
     hostSteal: stealSummary(ours, floorRuns),
     runs: ours,
     floorRuns,

@@ -90,7 +90,8 @@ export interface CpuSplit {
   busiest: { run: string; id: string; seconds: number; byThread: Record<string, number> };
 }
 
-export function resourceSummary(reports: readonly RunReport[]): ResourceSummary {
+/** `floor`: the runs are the floor replica's (their busiest is labelled so, as runLabel does). */
+export function resourceSummary(reports: readonly RunReport[], floor = false): ResourceSummary {
   const infos = reports.flatMap((r) => r.replicaInfo);
   const connect = infos.flatMap((i) => (i.connectedAt === null || i.startedAt === null ? [] : [(i.connectedAt - i.startedAt) * 1000]));
   const rss = infos.flatMap((i) => (i.peakRssKb === null ? [] : [i.peakRssKb]));
@@ -100,11 +101,11 @@ export function resourceSummary(reports: readonly RunReport[]): ResourceSummary 
     connectMs: connect.length ? { p50: percentile(connect, 50), p90: percentile(connect, 90), max: Math.max(...connect) } : null,
     peakRssKb: rss.length ? Math.max(...rss) : null,
     cpuSeconds: cpu.length ? Math.max(...cpu) : null,
-    cpuByThread: cpuSplit(reports),
+    cpuByThread: cpuSplit(reports, floor),
   };
 }
 
-function cpuSplit(reports: readonly RunReport[]): CpuSplit | null {
+function cpuSplit(reports: readonly RunReport[], floor: boolean): CpuSplit | null {
   const sums: Record<string, number> = {};
   let replicas = 0;
   let busiest: CpuSplit["busiest"] | null = null;
@@ -113,7 +114,7 @@ function cpuSplit(reports: readonly RunReport[]): CpuSplit | null {
       if (!info.cpuByThread || info.cpuSeconds === null) continue;
       replicas++;
       for (const [name, seconds] of Object.entries(info.cpuByThread)) sums[name] = (sums[name] ?? 0) + seconds;
-      if (!busiest || info.cpuSeconds > busiest.seconds) busiest = { run: `${r.scenario}#${r.seed}`, id: info.id, seconds: info.cpuSeconds, byThread: info.cpuByThread };
+      if (!busiest || info.cpuSeconds > busiest.seconds) busiest = { run: runLabel(floor, r.scenario, r.seed), id: info.id, seconds: info.cpuSeconds, byThread: info.cpuByThread };
     }
   }
   if (!busiest) return null;
@@ -122,11 +123,11 @@ function cpuSplit(reports: readonly RunReport[]): CpuSplit | null {
 }
 
 /** Where the replicas' CPU went: the mean split, and the busiest replica's. */
-export function formatCpuSplit(r: ResourceSummary, label = "Replicas"): string | null {
+export function formatCpuSplit(r: ResourceSummary): string | null {
   const split = r.cpuByThread;
   if (!split) return null;
   const b = split.busiest;
-  return `${label}' CPU by thread (s): mean ${formatCpuByThread(split.mean)}; the busiest (${b.run} ${b.id}, ${b.seconds.toFixed(2)}) ${formatCpuByThread(b.byThread)}`;
+  return `Replicas' CPU by thread (s): mean ${formatCpuByThread(split.mean)}; the busiest (${b.run} ${b.id}, ${b.seconds.toFixed(2)}) ${formatCpuByThread(b.byThread)}`;
 }
 
 export function formatResources(r: ResourceSummary, label = "Replicas"): string {
