@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { acceptSeqpacket, closeFd, connectSeqpacket, listenSeqpacket } from "../src/net/libc.ts";
-import { PacketSocket } from "../src/net/packet-socket.ts";
+import { MAX_PACKET_BYTES, PacketSocket } from "../src/net/packet-socket.ts";
 
 const text = new TextDecoder();
 const cleanups: (() => void)[] = [];
@@ -95,5 +95,28 @@ describe("PacketSocket", () => {
     expect(await seenByTimer(true)).toEqual(["go", "answer"]);
     await Bun.sleep(5);
     expect(heard).toEqual(["go", "answer"]);
+  });
+
+  test("a string goes out as its UTF-8 bytes in one packet, multi-byte characters too; bytes as they are", async () => {
+    const { replica, simulator, heard } = await pair();
+    const texts = ["plain", `{"value":"valü€-😀"}`, "€".repeat(5000)];
+    for (const t of texts) expect(simulator.send(t)).toBe(true);
+    expect(simulator.send(new TextEncoder().encode("bytes"))).toBe(true);
+    expect(replica.readWaiting()).toBe(4);
+    expect(heard).toEqual([...texts, "bytes"]);
+  });
+
+  test("a packet of MAX_PACKET_BYTES or more is refused, counted in UTF-8 bytes, not characters", async () => {
+    const { replica, simulator, heard } = await pair();
+    // 5,500 characters but 16,500 bytes: over the limit although the string looks short.
+    expect(simulator.send("€".repeat(5500))).toBe(false);
+    expect(simulator.send("x".repeat(MAX_PACKET_BYTES))).toBe(false);
+    expect(simulator.send(new Uint8Array(MAX_PACKET_BYTES))).toBe(false);
+    const justUnder = "x".repeat(MAX_PACKET_BYTES - 3) + "€";
+    expect(Buffer.byteLength(justUnder)).toBe(MAX_PACKET_BYTES);
+    expect(simulator.send(justUnder)).toBe(false);
+    expect(simulator.send(justUnder.slice(1))).toBe(true);
+    expect(replica.readWaiting()).toBe(1);
+    expect(heard).toEqual([justUnder.slice(1)]);
   });
 });
