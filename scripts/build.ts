@@ -37,14 +37,14 @@ function stale(target: Target): boolean {
   return target.inputs.some((input) => newestMtime(join(ROOT, input)) > built);
 }
 
-async function compile(target: Target, force: boolean): Promise<string> {
+async function compile(target: Target, force: boolean, extra: string[] = ["--minify"]): Promise<string> {
   if (!force && !stale(target)) return target.outfile;
   mkdirSync(dirname(target.outfile), { recursive: true });
   // --bytecode: the binary carries JavaScriptCore bytecode instead of source to parse at
   // every start (ESM, because main.ts awaits at the top level). Measured with the suite on
   // simple-1, simple-2, crash-1, seeds 1-2: start to connected, median 53 -> 39 ms,
   // p90 77 -> 52 ms; peak RSS +1 MB.
-  const args = ["build", "--compile", "--minify", "--bytecode", "--format=esm", join(ROOT, target.entry), "--outfile", target.outfile];
+  const args = ["build", "--compile", ...extra, "--bytecode", "--format=esm", join(ROOT, target.entry), "--outfile", target.outfile];
   const proc = Bun.spawn([process.execPath, ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
   const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   if (code !== 0) throw new Error(`bun build --compile of ${target.entry} failed (exit ${code}):\n${out}${err}`);
@@ -57,6 +57,18 @@ export function ensureBuilt(force = false): Promise<string> {
 
 export function ensureFloorBuilt(force = false): Promise<string> {
   return compile(FLOOR, force);
+}
+
+/**
+ * The replica compiled for `bun run profile`: names kept (whitespace and syntax minified
+ * only), and Bun's sampling profiler started by arguments baked into the binary, writing
+ * into `outDir` (an absolute path without spaces: Bun splits those arguments at spaces).
+ * Built afresh every time, since the directory is part of the binary.
+ */
+export function buildProfiled(outDir: string, intervalUs: number): Promise<string> {
+  const outfile = join(ROOT, "node_modules", ".cache", "kvstore", "3700kvstore-profiled");
+  const execArgv = `--cpu-prof --cpu-prof-md --cpu-prof-interval=${intervalUs} --cpu-prof-dir=${outDir}`;
+  return compile({ ...REPLICA, outfile }, true, ["--minify-whitespace", "--minify-syntax", `--compile-exec-argv=${execArgv}`]);
 }
 
 if (import.meta.main) {
