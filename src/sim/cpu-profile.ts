@@ -20,7 +20,7 @@ export interface HotFunction {
   /** Where it is: a URL with its line, or `[native code]`. */
   location: string;
   samples: number;
-  /** Of all samples, in percent. */
+  /** Of the samples counted, in percent. */
   percent: number;
 }
 
