@@ -99,6 +99,11 @@ describe("--lifetime scaling", () => {
   });
   test("a lifetime not past start_wait is refused", () => {
     expect(() => withLifetime(loadScenario("simple-1"), 2)).toThrow(/start_wait/);
+    expect(() => loadScenario("simple-1", { lifetime: 2 })).toThrow(/start_wait/);
+  });
+  test("loadScenario with a lifetime is withLifetime of the scenario; without one, the scenario as written", () => {
+    expect(loadScenario("crash-4", { lifetime: 9 })).toEqual(withLifetime(loadScenario("crash-4"), 9));
+    expect(loadScenario("crash-4", { lifetime: undefined }).lifetime).toBe(30);
   });
 });
 

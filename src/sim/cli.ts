@@ -6,7 +6,7 @@ import { runCommand } from "./cleanup.ts";
 import { formatReport } from "./report.ts";
 import { resolveReplica } from "./replica-path.ts";
 import { runScenario } from "./run.ts";
-import { loadScenario, withLifetime } from "./scenario.ts";
+import { loadScenario } from "./scenario.ts";
 
 const USAGE = `usage: bun run sim <scenario name or file> [options]
   --replica PATH   replica program (default ./3700kvstore, rebuilt if stale)
@@ -84,8 +84,7 @@ async function main(): Promise<number> {
   }
   let scenario;
   try {
-    scenario = loadScenario(opts.scenario);
-    if (opts.lifetime !== undefined) scenario = withLifetime(scenario, opts.lifetime);
+    scenario = loadScenario(opts.scenario, { lifetime: opts.lifetime });
   } catch (error) {
     console.error((error as Error).message);
     return 2;

@@ -57,7 +57,7 @@ function locationOf(frame: CpuProfileData["nodes"][number]["callFrame"]): string
  */
 export function summarizeCpuProfile(profile: CpuProfileData, top: number, fromUs = 0): ProfileSummary {
   const byNode = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
-  const counts = new Map<string, HotFunction>();
+  const counts = new Map<string, Omit<HotFunction, "percent">>();
   let at = 0;
   let total = 0;
   for (let i = 0; i < profile.samples.length; i++) {
@@ -69,7 +69,7 @@ export function summarizeCpuProfile(profile: CpuProfileData, top: number, fromUs
     const name = frame.functionName === "" ? "(anonymous)" : frame.functionName;
     const location = locationOf(frame);
     const key = `${name}\u0000${location}`;
-    const entry = counts.get(key) ?? { name, location, samples: 0, percent: 0 };
+    const entry = counts.get(key) ?? { name, location, samples: 0 };
     entry.samples++;
     counts.set(key, entry);
   }

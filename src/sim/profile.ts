@@ -6,14 +6,14 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildProfiled } from "../../scripts/build.ts";
-import { integerOption, parseCommand, UsageError } from "../util/usage.ts";
+import { integerOption, parseCommand, parseOrUsage, UsageError } from "../util/usage.ts";
 import { BROADCAST } from "../wire/messages.ts";
 import { runCommand } from "./cleanup.ts";
 import { formatProfileSummary, parseCpuProfile, summarizeCpuProfile } from "./cpu-profile.ts";
 import { REPO_ROOT } from "./replica-path.ts";
 import type { RunReport } from "./report.ts";
 import { runScenario } from "./run.ts";
-import { loadScenario, withLifetime } from "./scenario.ts";
+import { loadScenario } from "./scenario.ts";
 
 export const USAGE = `usage: bun run profile <scenario name or file> [options]
   --seed N          random seed (overrides the scenario's)
@@ -56,7 +56,7 @@ export function parseProfileArgs(argv: string[], now = new Date()): ProfileArgs 
   });
   if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  try {
+  return parseOrUsage(USAGE, () => {
     if (positionals.length !== 1) throw new UsageError(`expected exactly one scenario, got ${positionals.length}`);
     const scenario = positionals[0]!;
     const out = resolve(values.out ?? join(REPO_ROOT, "reports", `profile-${scenario.replace(/[^\w.-]/g, "_")}-${now.toISOString().replace(/[:.]/g, "-")}`));
@@ -71,11 +71,7 @@ export function parseProfileArgs(argv: string[], now = new Date()): ProfileArgs 
       intervalUs: values.interval === undefined ? 1000 : integerOption("interval", values.interval, 50, 100_000),
       fromSeconds: values.from === undefined ? undefined : integerOption("from", values.from, 0, 3600),
     };
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`${error.message}\n${USAGE}`);
-    return 2;
-  }
+  });
 }
 
 /**
@@ -83,16 +79,15 @@ export function parseProfileArgs(argv: string[], now = new Date()): ProfileArgs 
  * .md) after its ID; returns the IDs whose profile was found.
  */
 export function nameProfiles(dir: string, replicas: readonly { id: string; pid: number | null }[]): Set<string> {
+  const idOf = new Map(replicas.flatMap(({ id, pid }) => (pid === null ? [] : [[pid, id] as const])));
   const found = new Set<string>();
-  const files = readdirSync(dir);
-  for (const { id, pid } of replicas) {
-    if (pid === null) continue;
-    for (const file of files) {
-      const match = /^CPU\.[\d.]+?\.(\d+)\.\d+\.\d+\.(cpuprofile|md)$/.exec(file);
-      if (match === null || Number(match[1]) !== pid) continue;
-      renameSync(join(dir, file), join(dir, `${id}.${match[2]}`));
-      if (match[2] === "cpuprofile") found.add(id);
-    }
+  for (const file of readdirSync(dir)) {
+    const match = /^CPU\.[\d.]+?\.(\d+)\.\d+\.\d+\.(cpuprofile|md)$/.exec(file);
+    if (match === null) continue;
+    const id = idOf.get(Number(match[1]));
+    if (id === undefined) continue;
+    renameSync(join(dir, file), join(dir, `${id}.${match[2]}`));
+    if (match[2] === "cpuprofile") found.add(id);
   }
   return found;
 }
@@ -106,8 +101,7 @@ async function main(): Promise<number> {
   if (typeof args === "number") return args;
   let scenario;
   try {
-    scenario = loadScenario(args.scenario);
-    if (args.lifetime !== undefined) scenario = withLifetime(scenario, args.lifetime);
+    scenario = loadScenario(args.scenario, { lifetime: args.lifetime });
   } catch (error) {
     console.error((error as Error).message);
     return 2;

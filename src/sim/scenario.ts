@@ -160,7 +160,8 @@ export function resolveScenarioPath(nameOrPath: string): string {
   throw new ScenarioError(`${nameOrPath}: no such scenario file, and not an official scenario name (see ${SCENARIO_DIR})`);
 }
 
-export function loadScenario(nameOrPath: string): Scenario {
+/** The scenario named or at `nameOrPath`; with `lifetime`, rescaled to it (withLifetime). */
+export function loadScenario(nameOrPath: string, options: { lifetime?: number | undefined } = {}): Scenario {
   const path = resolveScenarioPath(nameOrPath);
   let json: unknown;
   try {
@@ -168,7 +169,8 @@ export function loadScenario(nameOrPath: string): Scenario {
   } catch (error) {
     throw new ScenarioError(`${path}: not valid JSON (${(error as Error).message})`);
   }
-  return parseScenario(json, path);
+  const scenario = parseScenario(json, path);
+  return options.lifetime === undefined ? scenario : withLifetime(scenario, options.lifetime);
 }
 
 /** The official scenario names, in the order of SPEC §4. */

@@ -11,7 +11,7 @@ import { processAlive, registerCleanup, removeDir, runCommand } from "./cleanup.
 import { Progress, formatDuration, type JobView } from "./progress.ts";
 import { REPO_ROOT, resolveFloorReplica, resolveReplica } from "./replica-path.ts";
 import type { RunReport } from "./report.ts";
-import { loadScenario, OFFICIAL_SCENARIOS, withLifetime, type Scenario } from "./scenario.ts";
+import { loadScenario, OFFICIAL_SCENARIOS, type Scenario } from "./scenario.ts";
 import { parseSeeds } from "./seeds.ts";
 import { classicMedian } from "./stats.ts";
 import { aggregate, formatCpuSplit, formatResources, formatSteal, formatTable, resourceSummary, runLabel, stealSummary, type ResourceSummary, type ScenarioRow, type StealSummary } from "./summary.ts";
@@ -155,11 +155,8 @@ async function main(): Promise<number> {
       if (!Number.isFinite(lifetime) || lifetime < 1) throw new Error(`--lifetime must be a number ≥ 1, got ${JSON.stringify(values.lifetime)}`);
     }
     const names = positionals.length > 0 ? positionals : [...OFFICIAL_SCENARIOS];
-    scenarios = names.map((name) => {
-      const scenario = loadScenario(name);
-      // Validate --lifetime against each scenario now rather than in every run.
-      return { path: name, scenario: lifetime === undefined ? scenario : withLifetime(scenario, lifetime) };
-    });
+    // Validate --lifetime against each scenario now rather than in every run.
+    scenarios = names.map((name) => ({ path: name, scenario: loadScenario(name, { lifetime }) }));
   } catch (error) {
     console.error((error as Error).message);
     return 2;
@@ -183,7 +180,7 @@ async function main(): Promise<number> {
     }
   }
   if (values.floor && !scenarios.some(quiet)) {
-    const simple = { path: "simple-1", scenario: lifetime === undefined ? loadScenario("simple-1") : withLifetime(loadScenario("simple-1"), lifetime) };
+    const simple = { path: "simple-1", scenario: loadScenario("simple-1", { lifetime }) };
     for (const seed of seeds ?? [undefined]) addJob("floor", simple, seed);
   }
 
