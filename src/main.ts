@@ -2,6 +2,7 @@
 // clock and the timer; everything it hears goes through decode() and Replica.receive().
 import { parseReplicaArgs } from "./cli-args.ts";
 import { configFromEnv, timesPathFromEnv, warmUpFromEnv } from "./config-env.ts";
+import { DeadlineTimer } from "./net/deadline-timer.ts";
 import { connectSeqpacket } from "./net/libc.ts";
 import { PacketSocket } from "./net/packet-socket.ts";
 import { recordPacketTimesAtExit } from "./net/packet-times.ts";
@@ -54,24 +55,14 @@ async function main(): Promise<void> {
   const now = () => performance.now();
   const replica = new Replica({ id, peers, random: seededRandom(seed), now: now(), log, config: tuned.config });
 
-  let timer: Timer | undefined;
-  let timerAt = Number.POSITIVE_INFINITY;
-
   const flush = () => {
     for (const message of replica.takeOutbox()) {
       if (!socket.send(encode(message, replica.leader))) log?.(`dropped an outbound ${message.type}: too large or socket closed`);
     }
-    const deadline = replica.nextDeadline();
-    if (deadline < timerAt) {
-      if (timer) clearTimeout(timer);
-      timerAt = deadline;
-      timer = setTimeout(onTimer, Math.max(0, deadline - now()));
-    }
+    timer.arm(replica.nextDeadline(), now());
   };
 
-  const onTimer = () => {
-    timer = undefined;
-    timerAt = Number.POSITIVE_INFINITY;
+  const timer = new DeadlineTimer(() => {
     // What arrived while the process was not running first: Bun would run this timer
     // before reading it, and a retransmission timer would resend what was just answered.
     socket.readWaiting();
@@ -81,7 +72,7 @@ async function main(): Promise<void> {
       log?.(`tick failed: ${(error as Error).stack}`);
     }
     flush();
-  };
+  });
 
   const socket: PacketSocket = await PacketSocket.fromFd(fd, {
     onPacket: (packet) => {
