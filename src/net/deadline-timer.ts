@@ -5,8 +5,8 @@
 // woke the process for nothing. And its delay is rounded up to whole milliseconds: Bun's
 // setTimeout drops the fraction (2.7 ms fires after ~2.1), so a fractional delay fired
 // early, found nothing due, and armed again for the rest. Measured on a busy leader
-// (unreliable-2 seed 1, 30 s): 734 timer wake-ups of which 566 did nothing, against 168
-// and none (docs/performance.md, twenty-sixth pass).
+// (unreliable-2 seed 1, 30 s): 734 timer wake-ups of which 566 did nothing, against 180
+// and none (docs/performance.md, "Twenty-sixth pass").
 
 /** What the timer needs from the runtime: setTimeout and clearTimeout, or a test's fakes. */
 export interface TimerRuntime {
