@@ -62,11 +62,22 @@ describe("DeadlineTimer with a fake runtime", () => {
     expect(timer.deadline).toBe(Number.POSITIVE_INFINITY);
   });
 
-  test("a deadline already passed fires on the next turn (delay 0)", () => {
+  test("a deadline already passed fires on the next turn (delay 0), -Infinity too", () => {
     const fake = fakeRuntime();
     const timer = new DeadlineTimer(() => {}, fake.runtime);
     timer.arm(5, 9.5);
-    expect(fake.delays).toEqual([0]);
+    // A follower never sent to has its resend due at -Infinity: due now, not never.
+    timer.arm(Number.NEGATIVE_INFINITY, 10);
+    expect(fake.delays).toEqual([0, 0]);
+    expect(fake.pending.size).toBe(1);
+  });
+
+  test("NaN arms nothing", () => {
+    const fake = fakeRuntime();
+    const timer = new DeadlineTimer(() => {}, fake.runtime);
+    timer.arm(Number.NaN, 0);
+    expect(fake.delays).toEqual([]);
+    expect(fake.pending.size).toBe(0);
   });
 
   test("firing disarms before the callback runs, so the callback can arm again", () => {

@@ -35,14 +35,15 @@ export class DeadlineTimer {
 
   /**
    * Arms the timer to call `onDue` at `deadline` (the clock reads `now`), or not at all
-   * for +Infinity; whatever it was armed for before is dropped. A deadline already
-   * passed fires on the runtime's next turn.
+   * for +Infinity (or NaN); whatever it was armed for before is dropped. A deadline
+   * already passed, -Infinity included (a follower never sent to), fires on the
+   * runtime's next turn.
    */
   arm(deadline: number, now: number): void {
     if (deadline === this.armedFor) return;
     if (this.handle !== undefined) this.runtime.clear(this.handle);
     this.armedFor = deadline;
-    this.handle = Number.isFinite(deadline) ? this.runtime.set(this.fire, Math.ceil(Math.max(0, deadline - now))) : undefined;
+    this.handle = deadline < Number.POSITIVE_INFINITY ? this.runtime.set(this.fire, Math.ceil(Math.max(0, deadline - now))) : undefined;
   }
 
   private readonly fire = (): void => {
