@@ -22,9 +22,12 @@ export interface WarmUpOptions {
 /**
  * Measured on simple-2 and crash-1, seeds 1-3 (bun run suite ... --floor): put p50 1.11 ms
  * without, 0.85 ms with 1000 operations; each operation costs resident memory (compiled
- * code), 1000 took the peak RSS from 47 to 60 MB, so a few less keep a margin under 64.
+ * code), 1000 took the peak RSS from 47 to 60 MB. 300 instead of 800 (twenty-sixth pass,
+ * simple-1 and unreliable-2, seeds 1-7, KV_WARMUP alternating): put p50 the same (3.32
+ * vs 3.34 ms, 1.89 vs 2.05), the five replicas' CPU 9% lower, peak RSS 5 MB lower; 100
+ * was slower (unreliable-2 put p50 2.52 vs 2.32 ms, seeds 1-3).
  */
-export const DEFAULT_WARM_UP: WarmUpOptions = { delayMs: 150, operations: 800, budgetMs: 300, sliceMs: 8 };
+export const DEFAULT_WARM_UP: WarmUpOptions = { delayMs: 150, operations: 300, budgetMs: 300, sliceMs: 8 };
 
 const textEncoder = new TextEncoder();
 
