@@ -18,25 +18,29 @@ const Overrides = v.strictObject({
   electOnDemand: v.optional(v.boolean()),
 });
 
-export function configFromEnv(text: string | undefined): { ok: true; config: RaftConfig } | { ok: false; error: string } {
+/**
+ * KV_RAFT's JSON (or the same text from another source, named in errors by `source`:
+ * `bun run replay --raft`) merged over the defaults and checked by validateConfig.
+ */
+export function configFromEnv(text: string | undefined, source = "KV_RAFT"): { ok: true; config: RaftConfig } | { ok: false; error: string } {
   if (text === undefined || text.trim() === "") return { ok: true, config: DEFAULT_CONFIG };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    return { ok: false, error: `KV_RAFT is not JSON: ${(error as Error).message}` };
+    return { ok: false, error: `${source} is not JSON: ${(error as Error).message}` };
   }
   const result = v.safeParse(Overrides, parsed);
   if (!result.success) {
     const issue = result.issues[0]!;
-    return { ok: false, error: `KV_RAFT${issue.path ? `.${issue.path.map((p) => String(p.key)).join(".")}` : ""}: ${issue.message}` };
+    return { ok: false, error: `${source}${issue.path ? `.${issue.path.map((p) => String(p.key)).join(".")}` : ""}: ${issue.message}` };
   }
   const merged = { ...DEFAULT_CONFIG };
   for (const [key, value] of Object.entries(result.output)) if (value !== undefined) Object.assign(merged, { [key]: value });
   try {
     return { ok: true, config: validateConfig(merged) };
   } catch (error) {
-    return { ok: false, error: (error as Error).message };
+    return { ok: false, error: `${source}: ${(error as Error).message}` };
   }
 }
 

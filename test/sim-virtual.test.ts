@@ -1,7 +1,8 @@
 // The official scenarios on virtual time (src/sim/virtual-run.ts): the simulator's own
 // rules around in-process replicas. Deterministic, so these are exact checks of seeds.
 import { describe, expect, test } from "bun:test";
-import { formatFailedChecks, replayRow } from "../src/sim/replay.ts";
+import { join } from "node:path";
+import { formatFailedChecks, formatReplayTable, replayRow } from "../src/sim/replay.ts";
 import { loadScenario, OFFICIAL_SCENARIOS } from "../src/sim/scenario.ts";
 import { metricOf } from "../src/sim/summary.ts";
 import { runVirtual } from "../src/sim/virtual-run.ts";
@@ -47,6 +48,44 @@ describe("official scenarios on virtual time", () => {
     expect(row.failedChecks).toEqual({ [first!]: 1, [second!]: 2 });
     expect(formatFailedChecks([row])).toEqual([`simple-1: 2 not correct; 1 failed "${first}", 2 failed "${second}"`]);
     expect(formatFailedChecks([replayRow(scenario, [good])])).toEqual([]);
+  });
+
+  test("a replay row prices its messages: mean latency, put p99 and leader changes, averaged over its runs", () => {
+    const scenario = loadScenario("simple-1");
+    const run = runVirtual(scenario, 1);
+    const priced = (mean: number, p99: number, changes: number) => ({
+      ...run,
+      stats: { ...run.stats, meanLatency: mean },
+      extras: { ...run.extras, leaderChanges: changes, latency: { ...run.extras.latency, put: { ...run.extras.latency.put, p99 } } },
+    });
+    const row = replayRow(scenario, [priced(0.01, 1, 1), priced(0.03, 3, 4)]);
+    expect(row.meanLatency).toBeCloseTo(0.02, 12);
+    expect(row.putP99).toBeCloseTo(2, 12);
+    expect(row.leaderChanges).toBeCloseTo(2.5, 12);
+    expect(formatReplayTable([row])).toContain("20.0ms   2000ms     2.50");
+    expect(replayRow(scenario, [])).toMatchObject({ meanLatency: 0, putP99: 0, leaderChanges: 0, msgsMean: 0 });
+  });
+
+  test("replay --raft runs the replicas with those settings, and refuses bad ones as KV_RAFT would", () => {
+    const replay = (...args: string[]) => Bun.spawnSync([process.execPath, "src/sim/replay.ts", "crash-3", "--seeds", "1", ...args], { cwd: join(import.meta.dir, "..") });
+    const msgsOf = (out: string) => Number(out.split("\n").find((line) => line.startsWith("crash-3"))!.trim().split(/\s+/)[3]);
+    const plain = replay();
+    // A failover twice as slow holds the clients' puts longer: they go out in fewer appends.
+    const slow = replay("--raft", '{"electionTimeoutMin":3000,"electionTimeoutMax":3700}');
+    expect(plain.exitCode).toBe(0);
+    expect(slow.exitCode).toBe(0);
+    expect(slow.stdout.toString()).toContain('with --raft {"electionTimeoutMin":3000');
+    expect(msgsOf(slow.stdout.toString())).not.toBe(msgsOf(plain.stdout.toString()));
+    expect(msgsOf(slow.stdout.toString())).toBe(metricOf(runVirtual(loadScenario("crash-3"), 1, { config: { electionTimeoutMin: 3000, electionTimeoutMax: 3700 } }), "total_msgs"));
+    for (const [bad, message] of [
+      ['{"leaseDuration":3000}', "--raft: invalid Raft configuration: need 0 <= leaseDuration < electionTimeoutMin"],
+      ['{"heartbeatInterval":"x"}', "--raft.heartbeatInterval"],
+      ["{", "--raft is not JSON"],
+    ] as const) {
+      const refused = replay("--raft", bad);
+      expect(refused.exitCode, bad).toBe(2);
+      expect(refused.stderr.toString(), bad).toContain(message);
+    }
   });
 
   test("a seed replays exactly", () => {
