@@ -44,7 +44,11 @@ export interface ReplayRow {
    */
   meanLatency: number;
   putP99: number;
-  /** Leader changes a run, on average (elections the simulator saw). */
+  /**
+   * Leader changes a run, on average, as the simulator counts them: each time the leader
+   * named in packets from the majority side changes (a follower still naming the old
+   * leader after an election counts again), so more than the elections held.
+   */
   leaderChanges: number;
 }
 
