@@ -10,6 +10,7 @@ import { parseCommand } from "../util/usage.ts";
 import type { RunReport } from "./report.ts";
 import { loadScenario, OFFICIAL_SCENARIOS, type Scenario } from "./scenario.ts";
 import { parseSeeds } from "./seeds.ts";
+import { mean } from "./stats.ts";
 import { formatColumns, metricOf, whyNotCorrect } from "./summary.ts";
 import { runVirtual } from "./virtual-run.ts";
 
@@ -61,7 +62,7 @@ export function replayRow(scenario: Scenario, reports: readonly RunReport[]): Re
     scenario: scenario.name,
     runs: reports.length,
     correct: reports.filter((r) => r.verdict.correct).length,
-    msgsMean: meanOf(msgs),
+    msgsMean: mean(msgs),
     msgsMax: Math.max(0, ...msgs),
     msgsBonus: msgs.filter((m) => m < (scenario.benchmarks.total_msgs?.[0] ?? Number.POSITIVE_INFINITY)).length,
     failures: sum(failures),
@@ -73,15 +74,10 @@ export function replayRow(scenario: Scenario, reports: readonly RunReport[]): Re
       .slice(0, 3)
       .map(whyNotCorrect),
     failedChecks: countFailedChecks(reports),
-    meanLatency: meanOf(reports.map((r) => r.stats.meanLatency)),
-    putP99: meanOf(reports.map((r) => r.extras.latency.put.p99)),
-    leaderChanges: meanOf(reports.map((r) => r.extras.leaderChanges)),
+    meanLatency: mean(reports.map((r) => r.stats.meanLatency)),
+    putP99: mean(reports.map((r) => r.extras.latency.put.p99)),
+    leaderChanges: mean(reports.map((r) => r.extras.leaderChanges)),
   };
-}
-
-/** 0 for no runs, so that an empty row still prints. */
-function meanOf(values: readonly number[]): number {
-  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 function countFailedChecks(reports: readonly RunReport[]): Record<string, number> {
