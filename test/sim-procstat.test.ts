@@ -21,4 +21,23 @@ describe("CPU by thread", () => {
     // The total and the threads are read one after the other: a tick or two apart at most.
     expect(Math.abs(sum - usage.cpuSeconds!)).toBeLessThanOrEqual(0.03);
   });
+
+  test.skipIf(!existsSync("/proc/self/task"))("a thread's time is counted as ended once its thread is gone, and only then", async () => {
+    const before = readProcUsage(process.pid).cpuByThread!;
+    // 150 ms of work on a thread of its own, which ends when the worker is terminated.
+    const source = "const t = performance.now(); while (performance.now() - t < 150); postMessage(0);";
+    const worker = new Worker(URL.createObjectURL(new Blob([source], { type: "application/javascript" })));
+    await new Promise((resolve) => (worker.onmessage = resolve));
+    const closed = new Promise((resolve) => worker.addEventListener("close", resolve));
+    worker.terminate();
+    await closed;
+    let after = readProcUsage(process.pid).cpuByThread!;
+    for (let tries = 0; tries < 100 && (after.ended ?? 0) < 0.12; tries++) {
+      await Bun.sleep(10); // the thread may outlive its close event by a moment
+      after = readProcUsage(process.pid).cpuByThread!;
+    }
+    expect(after.ended ?? 0).toBeGreaterThanOrEqual(0.12 + (before.ended ?? 0));
+    // Live threads are read exactly: nothing of theirs goes to "ended" for being rounded.
+    expect(before.ended).toBeUndefined();
+  });
 });

@@ -20,8 +20,18 @@ const CLOCK_TICKS = 100;
 
 export function readProcUsage(pid: number | undefined): ProcUsage {
   if (pid === undefined) return UNMEASURED;
-  const cpuSeconds = cpuTime(pid);
-  return { peakRssKb: peakRss(pid), cpuSeconds, cpuByThread: cpuSeconds === null ? null : cpuByThread(pid, cpuSeconds) };
+  const ticks = cpuTime(pid);
+  const split = ticks === null ? null : cpuByThread(pid, ticks);
+  // The process's count is truncated to ticks; its live threads' exact times may add up
+  // to more (by up to two ticks). The larger is the better figure.
+  const cpuSeconds = ticks === null || split === null ? ticks : Math.max(ticks, liveSeconds(split));
+  return { peakRssKb: peakRss(pid), cpuSeconds, cpuByThread: split };
+}
+
+function liveSeconds(split: Record<string, number>): number {
+  let live = 0;
+  for (const [name, seconds] of Object.entries(split)) if (name !== ENDED_THREADS) live += seconds;
+  return live;
 }
 
 /** A file under /proc, or null where there is none (not Linux, or the process is gone). */
@@ -64,6 +74,10 @@ const ENDED_THREADS = "ended";
  * JavaScriptCore's compiler threads are all `JITWorker`, "Bun Pool 0" and "Bun Pool 1"
  * are "Bun Pool"), the first thread as MAIN_THREAD, and what is left of `totalSeconds`
  * as ENDED_THREADS. Null when /proc has no thread list.
+ *
+ * Each thread's time is read in nanoseconds (threadSeconds): in ticks, every thread's
+ * utime and stime are truncated apart, and a replica's seven-odd threads lost about
+ * 0.05-0.1 s between them, which showed up here as threads that had ended when none had.
  */
 export function cpuByThread(pid: number, totalSeconds: number): Record<string, number> | null {
   let tids: string[];
@@ -77,16 +91,30 @@ export function cpuByThread(pid: number, totalSeconds: number): Record<string, n
   for (const tid of tids) {
     const stat = readProcFile(`/proc/${pid}/task/${tid}/stat`);
     if (stat === null) continue; // ended between the listing and the read
-    const seconds = statCpuSeconds(stat);
+    const seconds = threadSeconds(pid, tid, stat);
     if (seconds === null) continue;
     const name = tid === String(pid) ? MAIN_THREAD : threadName(stat);
     byName[name] = (byName[name] ?? 0) + seconds;
     live += seconds;
   }
-  // The process's own count was read a moment earlier: a live thread may have run since.
+  // The process's own count is truncated to ticks (and was read a moment earlier): only
+  // more than that error says threads have ended.
   const ended = Math.round((totalSeconds - live) * CLOCK_TICKS) / CLOCK_TICKS;
-  if (ended > 0) byName[ENDED_THREADS] = ended;
+  if (ended >= TOTAL_TICKS_ERROR) byName[ENDED_THREADS] = ended;
   return byName;
+}
+
+/** How far the process's utime + stime, each truncated to ticks, may fall below its exact time. */
+const TOTAL_TICKS_ERROR = 2 / CLOCK_TICKS;
+
+/**
+ * A thread's CPU time: the first field of its `schedstat` (nanoseconds on the CPU, user
+ * and system together) where the kernel keeps it, else its `stat` in ticks.
+ */
+function threadSeconds(pid: number, tid: string, stat: string): number | null {
+  const schedstat = readProcFile(`/proc/${pid}/task/${tid}/schedstat`);
+  const nanoseconds = schedstat === null ? Number.NaN : Number(schedstat.slice(0, schedstat.indexOf(" ")));
+  return Number.isFinite(nanoseconds) && nanoseconds >= 0 ? nanoseconds / 1e9 : statCpuSeconds(stat);
 }
 
 /** A thread's name from its `stat` line, numbered pools ("Bun Pool 3") under one name. */
