@@ -1,6 +1,7 @@
 // A replica's CPU split by thread, read from /proc (Linux only, as the simulator's figures are).
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { MAIN_THREAD, readProcUsage, threadName } from "../src/sim/procstat.ts";
 
 describe("CPU by thread", () => {
@@ -22,7 +23,7 @@ describe("CPU by thread", () => {
     expect(Math.abs(sum - usage.cpuSeconds!)).toBeLessThanOrEqual(0.03);
   });
 
-  test.skipIf(!existsSync("/proc/self/task"))("a thread's time is counted as ended once its thread is gone, and only then", async () => {
+  test.skipIf(!existsSync("/proc/self/task"))("a thread's time is counted as ended once its thread is gone", async () => {
     const before = readProcUsage(process.pid).cpuByThread!;
     // 150 ms of work on a thread of its own, which ends when the worker is terminated.
     const source = "const t = performance.now(); while (performance.now() - t < 150); postMessage(0);";
@@ -37,7 +38,19 @@ describe("CPU by thread", () => {
       after = readProcUsage(process.pid).cpuByThread!;
     }
     expect(after.ended ?? 0).toBeGreaterThanOrEqual(0.12 + (before.ended ?? 0));
-    // Live threads are read exactly: nothing of theirs goes to "ended" for being rounded.
-    expect(before.ended).toBeUndefined();
+  });
+
+  test.skipIf(!existsSync("/proc/self/task"))("a process none of whose threads has ended shows none as ended", () => {
+    // A fresh process (this one's earlier threads may really have ended): live threads
+    // are read exactly, so nothing of theirs goes to "ended" for being rounded to ticks.
+    const script = `import { readProcUsage } from ${JSON.stringify(join(import.meta.dir, "../src/sim/procstat.ts"))};
+      const started = process.cpuUsage().user;
+      while (process.cpuUsage().user - started < 100_000);
+      console.log(JSON.stringify(readProcUsage(process.pid)));`;
+    const run = Bun.spawnSync([process.execPath, "-e", script], { stderr: "pipe" });
+    expect(run.exitCode).toBe(0);
+    const usage = JSON.parse(run.stdout.toString());
+    expect(usage.cpuByThread.main).toBeGreaterThanOrEqual(0.1);
+    expect(usage.cpuByThread.ended).toBeUndefined();
   });
 });
