@@ -33,17 +33,26 @@ describe("resourceSummary", () => {
     expect(summary.connectMs!.max).toBeCloseTo(30, 6);
     expect(summary.peakRssKb).toBe(50_000);
     expect(summary.cpuSeconds).toBe(0.3);
-    expect(formatResources(summary)).toBe("Replicas (4): start to connected p50 20.0 ms, p90 30.0 ms, max 30.0 ms; peak RSS at most 48.8 MB; CPU at most 0.30 s");
+    expect(formatResources(summary)).toBe("Replicas (4): start to connected p50 20.0 ms, p90 30.0 ms, max 30.0 ms; peak RSS at most 48.8 MB; CPU at most 0.30 s; over 50 ms, 64 MB, 1 s: 0, 0, 0");
   });
 
   test("the floor's replicas are labelled as such", () => {
     expect(formatResources(resourceSummary([run(replica(0, 0.02, 30_000, 0.04))]), "Floor replicas")).toBe(
-      "Floor replicas (1): start to connected p50 20.0 ms, p90 20.0 ms, max 20.0 ms; peak RSS at most 29.3 MB; CPU at most 0.04 s",
+      "Floor replicas (1): start to connected p50 20.0 ms, p90 20.0 ms, max 20.0 ms; peak RSS at most 29.3 MB; CPU at most 0.04 s; over 50 ms, 64 MB, 1 s: 0, 0, 0",
     );
   });
 
+  test("replicas over each of the issue's limits are counted, only strictly over", () => {
+    const summary = resourceSummary([
+      run(replica(0, 0.05, 65_536, 1.0), replica(0, 0.0501, 65_537, 1.01)),
+      run(replica(0, 0.08, 40_000, 0.3), replica(0, null, null, null)),
+    ]);
+    expect(summary.overLimits).toEqual({ connect: 2, rss: 1, cpu: 1 });
+    expect(formatResources(summary)).toEndWith("; CPU at most 1.01 s; over 50 ms, 64 MB, 1 s: 2, 1, 1");
+  });
+
   test("nothing measured reads n/a", () => {
-    expect(formatResources(resourceSummary([run(replica(null, null, null, null))]))).toBe("Replicas (1): start to connected: n/a; peak RSS at most n/a; CPU at most n/a");
+    expect(formatResources(resourceSummary([run(replica(null, null, null, null))]))).toBe("Replicas (1): start to connected: n/a; peak RSS at most n/a; CPU at most n/a; over 50 ms, 64 MB, 1 s: 0, 0, 0");
   });
 });
 

@@ -79,7 +79,12 @@ export interface ResourceSummary {
   cpuSeconds: number | null;
   /** Where that CPU went, by thread name; null when no replica's threads were read. */
   cpuByThread: CpuSplit | null;
+  /** How many replicas went over each of RESOURCE_LIMITS (of those measured). */
+  overLimits: { connect: number; rss: number; cpu: number };
 }
+
+/** The issue's limits per replica: start to connected, peak RSS, CPU over a 30 s run. */
+export const RESOURCE_LIMITS = { connectMs: 50, peakRssKb: 64 * 1024, cpuSeconds: 1 } as const;
 
 export interface CpuSplit {
   /** Replicas whose threads were read. */
@@ -102,6 +107,11 @@ export function resourceSummary(reports: readonly RunReport[], floor = false): R
     peakRssKb: rss.length ? Math.max(...rss) : null,
     cpuSeconds: cpu.length ? Math.max(...cpu) : null,
     cpuByThread: cpuSplit(reports, floor),
+    overLimits: {
+      connect: connect.filter((ms) => ms > RESOURCE_LIMITS.connectMs).length,
+      rss: rss.filter((kb) => kb > RESOURCE_LIMITS.peakRssKb).length,
+      cpu: cpu.filter((seconds) => seconds > RESOURCE_LIMITS.cpuSeconds).length,
+    },
   };
 }
 
@@ -134,7 +144,9 @@ export function formatResources(r: ResourceSummary, label = "Replicas"): string 
   const connect = r.connectMs ? `start to connected p50 ${r.connectMs.p50.toFixed(1)} ms, p90 ${r.connectMs.p90.toFixed(1)} ms, max ${r.connectMs.max.toFixed(1)} ms` : "start to connected: n/a";
   const rss = r.peakRssKb === null ? "n/a" : `${(r.peakRssKb / 1024).toFixed(1)} MB`;
   const cpu = r.cpuSeconds === null ? "n/a" : `${r.cpuSeconds.toFixed(2)} s`;
-  return `${label} (${r.replicas}): ${connect}; peak RSS at most ${rss}; CPU at most ${cpu}`;
+  const limits = RESOURCE_LIMITS;
+  const over = `over ${limits.connectMs} ms, ${limits.peakRssKb / 1024} MB, ${limits.cpuSeconds} s: ${r.overLimits.connect}, ${r.overLimits.rss}, ${r.overLimits.cpu}`;
+  return `${label} (${r.replicas}): ${connect}; peak RSS at most ${rss}; CPU at most ${cpu}; ${over}`;
 }
 
 /** How the suite names a run: `simple-1#3`, `floor:simple-1#3` (no seed: the scenario alone). */
