@@ -21,17 +21,8 @@ const CLOCK_TICKS = 100;
 export function readProcUsage(pid: number | undefined): ProcUsage {
   if (pid === undefined) return UNMEASURED;
   const ticks = cpuTime(pid);
-  const split = ticks === null ? null : cpuByThread(pid, ticks);
-  // The process's count is truncated to ticks; its live threads' exact times may add up
-  // to more (by up to two ticks). The larger is the better figure.
-  const cpuSeconds = ticks === null || split === null ? ticks : Math.max(ticks, liveSeconds(split));
-  return { peakRssKb: peakRss(pid), cpuSeconds, cpuByThread: split };
-}
-
-function liveSeconds(split: Record<string, number>): number {
-  let live = 0;
-  for (const [name, seconds] of Object.entries(split)) if (name !== ENDED_THREADS) live += seconds;
-  return live;
+  const threads = ticks === null ? null : cpuByThread(pid, ticks);
+  return { peakRssKb: peakRss(pid), cpuSeconds: threads?.seconds ?? ticks, cpuByThread: threads?.split ?? null };
 }
 
 /** A file under /proc, or null where there is none (not Linux, or the process is gone). */
@@ -73,13 +64,14 @@ const ENDED_THREADS = "ended";
  * CPU seconds of the live threads of `pid`, summed by name (a pool's threads share one:
  * JavaScriptCore's compiler threads are all `JITWorker`, "Bun Pool 0" and "Bun Pool 1"
  * are "Bun Pool"), the first thread as MAIN_THREAD, and what is left of `totalSeconds`
- * as ENDED_THREADS. Null when /proc has no thread list.
+ * as ENDED_THREADS; with the process's CPU, the larger of `totalSeconds` (truncated to
+ * ticks) and the live threads' exact sum. Null when /proc has no thread list.
  *
  * Each thread's time is read in nanoseconds (threadSeconds): in ticks, every thread's
  * utime and stime are truncated apart, and a replica's seven-odd threads lost about
  * 0.05-0.1 s between them, which showed up here as threads that had ended when none had.
  */
-export function cpuByThread(pid: number, totalSeconds: number): Record<string, number> | null {
+function cpuByThread(pid: number, totalSeconds: number): { split: Record<string, number>; seconds: number } | null {
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
@@ -101,7 +93,7 @@ export function cpuByThread(pid: number, totalSeconds: number): Record<string, n
   // more than that error says threads have ended.
   const ended = Math.round((totalSeconds - live) * CLOCK_TICKS) / CLOCK_TICKS;
   if (ended >= TOTAL_TICKS_ERROR) byName[ENDED_THREADS] = ended;
-  return byName;
+  return { split: byName, seconds: Math.max(totalSeconds, live) };
 }
 
 /** How far the process's utime + stime, each truncated to ticks, may fall below its exact time. */

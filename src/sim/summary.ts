@@ -144,8 +144,8 @@ export function formatResources(r: ResourceSummary, label = "Replicas"): string 
   const connect = r.connectMs ? `start to connected p50 ${r.connectMs.p50.toFixed(1)} ms, p90 ${r.connectMs.p90.toFixed(1)} ms, max ${r.connectMs.max.toFixed(1)} ms` : "start to connected: n/a";
   const rss = r.peakRssKb === null ? "n/a" : `${(r.peakRssKb / 1024).toFixed(1)} MB`;
   const cpu = r.cpuSeconds === null ? "n/a" : `${r.cpuSeconds.toFixed(2)} s`;
-  const limits = RESOURCE_LIMITS;
-  const over = `over ${limits.connectMs} ms, ${limits.peakRssKb / 1024} MB, ${limits.cpuSeconds} s: ${r.overLimits.connect}, ${r.overLimits.rss}, ${r.overLimits.cpu}`;
+  const { connectMs, peakRssKb, cpuSeconds } = RESOURCE_LIMITS;
+  const over = `over ${connectMs} ms, ${peakRssKb / 1024} MB, ${cpuSeconds} s: ${r.overLimits.connect}, ${r.overLimits.rss}, ${r.overLimits.cpu}`;
   return `${label} (${r.replicas}): ${connect}; peak RSS at most ${rss}; CPU at most ${cpu}; ${over}`;
 }
 
