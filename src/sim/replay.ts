@@ -8,6 +8,7 @@ import { configFromEnv } from "../config-env.ts";
 import type { RaftConfig } from "../raft/types.ts";
 import { parseCommand } from "../util/usage.ts";
 import type { RunReport } from "./report.ts";
+import { MessagePlaces } from "./message-places.ts";
 import { loadScenario, OFFICIAL_SCENARIOS, type Scenario } from "./scenario.ts";
 import { parseSeeds } from "./seeds.ts";
 import { mean } from "./stats.ts";
@@ -17,6 +18,8 @@ import { runVirtual } from "./virtual-run.ts";
 const USAGE = `usage: bun run replay [scenario names or files...] [options]
   --seeds LIST   seeds to run each scenario with: 3, 1-300, 1,4,9-11 (default 1-100)
   --each         also print one line per run
+  --where        also print, per scenario, its messages by kind and by where they went
+                 (whole network, either side of a partition, across the cut, to a killed replica)
   --raft JSON    Raft settings over the defaults, as the replica's KV_RAFT takes them:
                  '{"electionTimeoutMin":2500,"electionTimeoutMax":3200}'
   --json FILE    write every run's report to FILE
@@ -120,6 +123,7 @@ function main(): number {
     options: {
       seeds: { type: "string", default: "1-100" },
       each: { type: "boolean", default: false },
+      where: { type: "boolean", default: false },
       json: { type: "string" },
       raft: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -148,8 +152,11 @@ function main(): number {
   const started = performance.now();
   const rows: ReplayRow[] = [];
   const all: RunReport[] = [];
+  const placesByScenario: [string, MessagePlaces][] = [];
   for (const scenario of scenarios) {
-    const reports = seeds.map((seed) => runVirtual(scenario, seed, { config }));
+    const places = values.where ? new MessagePlaces() : undefined;
+    if (places) placesByScenario.push([scenario.name, places]);
+    const reports = seeds.map((seed) => runVirtual(scenario, seed, { config, places }));
     if (values.each) {
       for (const r of reports) {
         const m = (metric: Parameters<typeof metricOf>[1]) => metricOf(r, metric);
@@ -162,6 +169,7 @@ function main(): number {
   console.log(formatReplayTable(rows));
   for (const row of rows) for (const line of row.notCorrect) console.log(`${row.scenario} ${line}`);
   for (const line of formatFailedChecks(rows)) console.log(line);
+  for (const [name, places] of placesByScenario) console.log(`\n${name}: replica messages by kind and where they went, a run on average (${seeds.length} runs)\n${places.format(seeds.length)}`);
   const runs = all.length;
   const correct = all.filter((r) => r.verdict.correct).length;
   const settings = values.raft === undefined ? "" : ` with --raft ${values.raft}`;

@@ -8,7 +8,9 @@ import { VirtualCluster } from "../dst/cluster.ts";
 import type { RaftConfig } from "../raft/types.ts";
 import { seededRandom, type Random } from "../util/prng.ts";
 import { encode } from "../wire/encode.ts";
+import { isClientReply } from "../wire/messages.ts";
 import { decode } from "../wire/schema.ts";
+import type { MessagePlaces } from "./message-places.ts";
 import { buildReport, type RunReport } from "./report.ts";
 import type { Scenario } from "./scenario.ts";
 import { Simulation, type SimHost } from "./simulation.ts";
@@ -22,6 +24,8 @@ export interface VirtualRunOptions {
   config?: Partial<RaftConfig>;
   /** Sees every packet as it is delivered to a replica or sent by one, as trace.ts writes it. */
   trace?: (line: string) => void;
+  /** Counts every replica-to-replica message the simulator counts, by kind and where it went. */
+  places?: MessagePlaces;
 }
 
 const textEncoder = new TextEncoder();
@@ -50,6 +54,10 @@ export function runVirtual(scenario: Scenario, seed: number, options: VirtualRun
   cluster.onSend = (from, message) => {
     const packet = encode(message, cluster.replica(from)?.leader);
     options.trace?.(packetTraceLine(seconds(), "from", from, packet));
+    // As Simulation.onPacket counts it: from a living replica, to a replica, before the stop.
+    if (options.places && !isClientReply(message) && sim.living.has(from) && sim.stopReason === undefined) {
+      options.places.add(from, message, sim.replicas, { partition: sim.network.partition, living: sim.living });
+    }
     sim.onPacket(from, textEncoder.encode(packet), seconds());
   };
   // The simulator's schedule (requests, faults), each item at its time.

@@ -56,3 +56,7 @@ export type OutboundMessage = ClientReply | RaftMessage;
 export function isClientRequest(message: InboundMessage): message is ClientRequest {
   return message.type === "get" || message.type === "put";
 }
+
+export function isClientReply(message: OutboundMessage): message is ClientReply {
+  return message.type === "ok" || message.type === "redirect" || message.type === "fail";
+}

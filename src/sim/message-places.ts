@@ -1,0 +1,82 @@
+// Where a run's replica-to-replica messages went, by kind: within the whole network, within
+// either side of a partition, across the cut (lost, always), or to a killed replica (lost
+// too). `bun run replay --where` prints it, a mean over the seeds; every pass that asked
+// where advanced-4's or advanced-2's messages go wrote a throwaway script for this.
+import type { NodeId, RaftMessage } from "../raft/types.ts";
+import { BROADCAST } from "./ids.ts";
+import { formatColumns } from "./summary.ts";
+
+export const PLACES = ["whole", "majority side", "minority side", "across from majority", "across from minority", "to a killed one"] as const;
+export type Place = (typeof PLACES)[number];
+
+/** What the network looked like when a message was sent. */
+export interface NetworkView {
+  /** The majority side while a partition holds; null when the network is whole. */
+  readonly partition: ReadonlySet<string> | null;
+  readonly living: ReadonlySet<string>;
+}
+
+export function placeOf(src: NodeId, dst: NodeId, view: NetworkView): Place {
+  if (!view.living.has(dst)) return "to a killed one";
+  const { partition } = view;
+  if (partition === null) return "whole";
+  const fromMajority = partition.has(src);
+  if (fromMajority !== partition.has(dst)) return fromMajority ? "across from majority" : "across from minority";
+  return fromMajority ? "majority side" : "minority side";
+}
+
+/** A message's kind, finer than its type: how an append travels and whether it carries entries. */
+export function kindOf(message: RaftMessage): string {
+  switch (message.type) {
+    case "append": {
+      const route = message.relay !== undefined ? "relayed" : message.relayTo !== undefined ? "chain" : "direct";
+      return `append ${route}${message.entries.length > 0 ? "" : ", empty"}`;
+    }
+    case "appended":
+      return `appended${message.relay !== undefined ? " for a chain" : ""}${message.success ? "" : ", refused"}`;
+    case "vote":
+      return message.pre ? "pre-vote" : "vote";
+    case "voted":
+      return `${message.pre ? "pre-vote" : "vote"} answer${message.granted ? "" : ", refused"}`;
+  }
+}
+
+/** Counts by kind and place, over any number of runs. */
+export class MessagePlaces {
+  private readonly counts = new Map<string, Map<Place, number>>();
+
+  /** One message as the simulator counts it: a broadcast counts once for each other replica. */
+  add(src: NodeId, message: RaftMessage, replicas: readonly NodeId[], view: NetworkView): void {
+    const kind = kindOf(message);
+    if (message.dst !== BROADCAST) return this.count(kind, placeOf(src, message.dst, view));
+    for (const dst of replicas) if (dst !== src) this.count(kind, placeOf(src, dst, view));
+  }
+
+  private count(kind: string, place: Place): void {
+    let byPlace = this.counts.get(kind);
+    if (byPlace === undefined) this.counts.set(kind, (byPlace = new Map()));
+    byPlace.set(place, (byPlace.get(place) ?? 0) + 1);
+  }
+
+  /** Messages of one place (every place without one), of every kind. */
+  total(place?: Place): number {
+    let sum = 0;
+    for (const byPlace of this.counts.values()) for (const [p, n] of byPlace) if (place === undefined || p === place) sum += n;
+    return sum;
+  }
+
+  /** Means per run: a row per kind, a column per place that saw any message, totals last. */
+  format(runs: number): string {
+    const places = PLACES.filter((place) => this.total(place) > 0);
+    const perRun = (n: number) => (n / Math.max(1, runs)).toFixed(1);
+    const kinds = [...this.counts.keys()].sort();
+    const body = kinds.map((kind) => {
+      const byPlace = this.counts.get(kind)!;
+      let sum = 0;
+      for (const n of byPlace.values()) sum += n;
+      return [kind, ...places.map((place) => perRun(byPlace.get(place) ?? 0)), perRun(sum)];
+    });
+    body.push(["total", ...places.map((place) => perRun(this.total(place))), perRun(this.total())]);
+    return formatColumns(["kind (a run)", ...places, "all"], body).join("\n");
+  }
+}
