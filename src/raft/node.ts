@@ -49,16 +49,6 @@ const RETRANSMIT_ROUND_TRIPS = 3;
  * waits the round-trip timer (three quick retries in all); after that the waits grow.
  */
 const QUICK_RETRIES = 2;
-/**
- * Back-off steps left out for a follower silent through the quick retries while the others
- * make a quorum without it (resendAt). Over 1,000 replayed seeds of each scenario: 2 saved
- * 6-20 messages a run wherever links lose packets or partitions cut (advanced-4 981.2 ->
- * 975.2, advanced-3 1603.1 -> 1582.9, unreliable-3 1916.7 -> 1901.6) with no failure or
- * duplicate. Without that condition: 53 failures in 16 runs of advanced-2 and an incorrect
- * get, 23 failures in advanced-3 (the quorum then waited on the skipped steps); skipping 1
- * step, unconditioned, still 8 and 5 failures.
- */
-const BACKOFF_STEPS_SKIPPED = 2;
 /** Weight of each new round-trip sample in the smoothed round trip (as TCP's SRTT). */
 const ROUND_TRIP_GAIN = 1 / 8;
 /**
@@ -831,12 +821,7 @@ export class RaftNode {
       // sends in its first 0.5 s. Under heavy loss (13% at 30%) it only doubles: fourfold
       // there raised advanced-3's put p50 from 1.7 to 4.5 ms.
       const chains = this.chainsPay();
-      const steps = Math.max(0, progress.retransmits - QUICK_RETRIES);
-      // While the other followers make a quorum without it, no commit waits on a follower
-      // silent through the quick retries: the 16 and 64 ms tries are left out (256 ms,
-      // then the heartbeat), which a partition's cut-off followers cost most.
-      const skip = chains && steps > 0 && this.reachableFollowers() >= majority(this.clusterSize) - 1 ? BACKOFF_STEPS_SKIPPED : 0;
-      const backoff = (chains ? 4 : 2) ** Math.min(steps + skip, 8);
+      const backoff = (chains ? 4 : 2) ** Math.min(Math.max(0, progress.retransmits - QUICK_RETRIES), 8);
       // Under light loss, a follower silent through the quick retries is likelier cut off
       // than unlucky: its back-off starts from the light-loss interval, as it did before
       // the quick retries followed the round trip (else partition-2 +12 messages a run).
