@@ -4,6 +4,8 @@
 import { describe, expect, test } from "bun:test";
 import type { AppendRequest, LogEntry, RaftMessage } from "../src/raft/types.ts";
 import { kindOf, MessagePlaces, placeOf, type NetworkView } from "../src/sim/message-places.ts";
+import { Network } from "../src/sim/network.ts";
+import { Rng } from "../src/sim/prng.ts";
 import { loadScenario } from "../src/sim/scenario.ts";
 import { metricOf } from "../src/sim/summary.ts";
 import { runVirtual } from "../src/sim/virtual-run.ts";
@@ -23,17 +25,21 @@ const append = (extra: Partial<AppendRequest> = {}): AppendRequest => ({
 });
 
 describe("where a message went", () => {
-  const living = new Set(["0000", "0001", "0002", "0003", "0004"]);
-  const cut: NetworkView = { partition: new Set(["0000", "0001", "0002"]), living };
+  const ids = ["0000", "0001", "0002", "0003", "0004"];
+  const living = new Set(ids);
+  const whole = new Network(ids, 0, Rng.stream(1, "network"));
+  const partitioned = new Network(ids, 0, Rng.stream(1, "network"));
+  partitioned.partition = new Set(["0000", "0001", "0002"]);
+  const cut: NetworkView = { network: partitioned, living };
 
   test("by the partition's sides, and to a killed replica before anything else", () => {
-    expect(placeOf("0000", "0003", { partition: null, living })).toBe("whole");
+    expect(placeOf("0000", "0003", { network: whole, living })).toBe("whole");
     expect(placeOf("0000", "0001", cut)).toBe("majority side");
     expect(placeOf("0003", "0004", cut)).toBe("minority side");
     expect(placeOf("0000", "0004", cut)).toBe("across from majority");
     expect(placeOf("0004", "0000", cut)).toBe("across from minority");
     const withoutOne = new Set([...living].filter((id) => id !== "0004"));
-    expect(placeOf("0000", "0004", { partition: null, living: withoutOne })).toBe("to a killed one");
+    expect(placeOf("0000", "0004", { network: whole, living: withoutOne })).toBe("to a killed one");
     expect(placeOf("0000", "0004", { ...cut, living: withoutOne })).toBe("to a killed one");
   });
 

@@ -4,24 +4,24 @@
 // where advanced-4's or advanced-2's messages go wrote a throwaway script for this.
 import type { NodeId, RaftMessage } from "../raft/types.ts";
 import { BROADCAST } from "./ids.ts";
+import type { Network } from "./network.ts";
 import { formatColumns } from "./summary.ts";
 
 export const PLACES = ["whole", "majority side", "minority side", "across from majority", "across from minority", "to a killed one"] as const;
 export type Place = (typeof PLACES)[number];
 
-/** What the network looked like when a message was sent. */
+/** What the network looked like when a message was sent (a Simulation is one). */
 export interface NetworkView {
-  /** The majority side while a partition holds; null when the network is whole. */
-  readonly partition: ReadonlySet<string> | null;
+  readonly network: Pick<Network, "partition" | "connected">;
   readonly living: ReadonlySet<string>;
 }
 
 export function placeOf(src: NodeId, dst: NodeId, view: NetworkView): Place {
   if (!view.living.has(dst)) return "to a killed one";
-  const { partition } = view;
-  if (partition === null) return "whole";
-  const fromMajority = partition.has(src);
-  if (fromMajority !== partition.has(dst)) return fromMajority ? "across from majority" : "across from minority";
+  const { network } = view;
+  if (network.partition === null) return "whole";
+  const fromMajority = network.partition.has(src);
+  if (!network.connected(src, dst)) return fromMajority ? "across from majority" : "across from minority";
   return fromMajority ? "majority side" : "minority side";
 }
 

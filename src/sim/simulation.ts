@@ -91,9 +91,14 @@ export class Simulation {
     return this.stopReason;
   }
 
+  /** Whether a packet from replica `from` is taken (and counted) now: it lives, the run goes on. */
+  accepts(from: string): boolean {
+    return !this.stopReason && this.living.has(from);
+  }
+
   /** One packet received from replica `from`'s socket. */
   onPacket(from: string, bytes: Uint8Array, now: number): void {
-    if (this.stopReason || !this.living.has(from)) return;
+    if (!this.accepts(from)) return;
     const parsed = parsePacket(bytes);
     if (!parsed.ok) {
       this.stats.malformed++;

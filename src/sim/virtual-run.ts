@@ -54,10 +54,8 @@ export function runVirtual(scenario: Scenario, seed: number, options: VirtualRun
   cluster.onSend = (from, message) => {
     const packet = encode(message, cluster.replica(from)?.leader);
     options.trace?.(packetTraceLine(seconds(), "from", from, packet));
-    // As Simulation.onPacket counts it: from a living replica, to a replica, before the stop.
-    if (options.places && !isClientReply(message) && sim.living.has(from) && sim.stopReason === undefined) {
-      options.places.add(from, message, sim.replicas, { partition: sim.network.partition, living: sim.living });
-    }
+    // Only what Simulation.onPacket will count toward total_msgs: peer messages it accepts.
+    if (options.places && !isClientReply(message) && sim.accepts(from)) options.places.add(from, message, sim.replicas, sim);
     sim.onPacket(from, textEncoder.encode(packet), seconds());
   };
   // The simulator's schedule (requests, faults), each item at its time.
