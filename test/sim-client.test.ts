@@ -28,6 +28,14 @@ describe("generation", () => {
     expect(living).toContain(req.dst);
   });
 
+  test("a get that fails to generate while the client's put awaits its answer is told apart", () => {
+    const { stats, client } = setup();
+    client.createRequest(true, living, 0); // before any put: the scenario's draw
+    expect(stats).toMatchObject({ getGenerationFailures: 1, getGenerationFailuresAwaitingPut: 0 });
+    client.createRequest(true, living, 0.1); // the put made of the first get still waits
+    expect(stats).toMatchObject({ getGenerationFailures: 2, getGenerationFailuresAwaitingPut: 1 });
+  });
+
   test("gets ask for a key this client has put; updates hash the previous value", () => {
     const { stats, client } = setup();
     const put = client.createRequest(false, living, 0);

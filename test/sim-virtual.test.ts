@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { formatFailedChecks, formatReplayTable, replayRow } from "../src/sim/replay.ts";
 import { loadScenario, OFFICIAL_SCENARIOS } from "../src/sim/scenario.ts";
 import { metricOf } from "../src/sim/summary.ts";
+import { GENERATION_CHECK, judge } from "../src/sim/verdict.ts";
 import { runVirtual } from "../src/sim/virtual-run.ts";
 
 const SEEDS = [1, 2, 3, 4, 5];
@@ -48,6 +49,22 @@ describe("official scenarios on virtual time", () => {
     expect(row.failedChecks).toEqual({ [first!]: 1, [second!]: 2 });
     expect(formatFailedChecks([row])).toEqual([`simple-1: 2 not correct; 1 failed "${first}", 2 failed "${second}"`]);
     expect(formatFailedChecks([replayRow(scenario, [good])])).toEqual([]);
+  });
+
+  test("a replay tells runs that fail the get-generation check by the scenario's draw from those a faster replica would pass", () => {
+    const scenario = loadScenario("advanced-3");
+    const run = runVirtual(scenario, 1);
+    // 30 gets allow 3 that fail to generate; 5 did, 0 or 3 of them while a put awaited its answer.
+    const generating = (awaiting: number) => {
+      const stats = { ...run.stats, totalGet: 30, getGenerationFailures: 5, getGenerationFailuresAwaitingPut: awaiting };
+      return { ...run, stats, verdict: judge(scenario, { ...stats, latencies: { get: [], put: [] } }, 0) };
+    };
+    const [byDraw, ours] = [generating(0), generating(3)];
+    expect(byDraw.verdict.correct).toBe(false);
+    expect(ours.verdict.checks.find((c) => c.name === GENERATION_CHECK)?.detail).toBe("5 ≤ 30 × 0.1; 3 while a put of the client's awaited its answer");
+    const row = replayRow(scenario, [run, byDraw, ours]);
+    expect(row.notCorrectByDraw).toBe(1);
+    expect(formatFailedChecks([row])).toEqual([`advanced-3: 2 not correct; 2 failed "${GENERATION_CHECK}"; 1 of them fail it with any replica (their clients' first requests were gets)`]);
   });
 
   test("a replay row prices its messages: mean latency, put p99 and leader changes, averaged over its runs", () => {

@@ -55,6 +55,7 @@ export class Client {
     if (wantGet) {
       if (this.items.size > 0) return this.send(true, this.rng.pick([...this.items.keys()]), undefined, living, now);
       this.stats.getGenerationFailures++;
+      if (this.awaitsPut()) this.stats.getGenerationFailuresAwaitingPut++;
     }
     if (this.items.size === 0 || this.rng.next() < 0.5) {
       const key = this.rng.string(32);
@@ -109,6 +110,11 @@ export class Client {
       return { problem: `incorrect value for key ${req.key}: got ${JSON.stringify(msg.value)}, expected ${JSON.stringify(expected)}` };
     }
     return {};
+  }
+
+  private awaitsPut(): boolean {
+    for (const req of this.pending.values()) if (!req.get) return true;
+    return false;
   }
 
   /** Requests still waiting at the end count as unanswered. */

@@ -13,6 +13,7 @@ import { loadScenario, OFFICIAL_SCENARIOS, type Scenario } from "./scenario.ts";
 import { parseSeeds } from "./seeds.ts";
 import { mean } from "./stats.ts";
 import { formatColumns, metricOf, whyNotCorrect } from "./summary.ts";
+import { GENERATION_CHECK, generationFailsAnyway } from "./verdict.ts";
 import { runVirtual } from "./virtual-run.ts";
 
 const USAGE = `usage: bun run replay [scenario names or files...] [options]
@@ -41,6 +42,11 @@ export interface ReplayRow {
   notCorrect: string[];
   /** Runs not correct, by the name of each check they failed (a run may fail several). */
   failedChecks: Record<string, number>;
+  /**
+   * Runs not correct only by the get-generation check, and failing it whatever the
+   * replicas do: the scenario's draw (verdict.ts, generationFailsAnyway).
+   */
+  notCorrectByDraw: number;
   /**
    * Means over the runs, in seconds: each run's mean latency and its puts' p99. A median
    * does not move when clients wait out a slower failover, and fewer messages can be
@@ -77,6 +83,7 @@ export function replayRow(scenario: Scenario, reports: readonly RunReport[]): Re
       .slice(0, 3)
       .map(whyNotCorrect),
     failedChecks: countFailedChecks(reports),
+    notCorrectByDraw: reports.filter((r) => !r.verdict.correct && failsOnlyByDraw(scenario, r)).length,
     meanLatency: mean(reports.map((r) => r.stats.meanLatency)),
     putP99: mean(reports.map((r) => r.extras.latency.put.p99)),
     leaderChanges: mean(reports.map((r) => r.extras.leaderChanges)),
@@ -89,11 +96,20 @@ function countFailedChecks(reports: readonly RunReport[]): Record<string, number
   return counts;
 }
 
-/** One line per scenario with runs not correct: how many failed which check. */
+function failsOnlyByDraw(scenario: Scenario, report: RunReport): boolean {
+  const failed = report.verdict.checks.filter((c) => !c.ok);
+  return failed.length === 1 && failed[0]!.name === GENERATION_CHECK && generationFailsAnyway(scenario, report.stats);
+}
+
+/** One line per scenario with runs not correct: how many failed which check, and how many of them by the scenario's draw. */
 export function formatFailedChecks(rows: readonly ReplayRow[]): string[] {
   return rows
     .filter((row) => row.correct < row.runs)
-    .map((row) => `${row.scenario}: ${row.runs - row.correct} not correct; ${Object.entries(row.failedChecks).map(([name, n]) => `${n} failed "${name}"`).join(", ")}`);
+    .map((row) => {
+      const checks = Object.entries(row.failedChecks).map(([name, n]) => `${n} failed "${name}"`).join(", ");
+      const draw = row.notCorrectByDraw > 0 ? `; ${row.notCorrectByDraw} of them fail it with any replica (their clients' first requests were gets)` : "";
+      return `${row.scenario}: ${row.runs - row.correct} not correct; ${checks}${draw}`;
+    });
 }
 
 export function formatReplayTable(rows: readonly ReplayRow[]): string {

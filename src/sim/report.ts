@@ -124,7 +124,7 @@ export function formatReport(r: RunReport): string {
   out.push(`  messages by type: ${byType.length > 0 ? byType.join(", ") : "none"}`);
   out.push(`  leader changes: ${r.extras.leaderChanges}`);
   out.push(`  time without a known leader: ${r.extras.leaderlessSeconds.toFixed(3)}s`);
-  out.push(`  malformed packets: ${s.malformed}, incorrect replies: ${s.incorrect}, gets failed to generate: ${s.getGenerationFailures}`);
+  out.push(`  malformed packets: ${s.malformed}, incorrect replies: ${s.incorrect}, gets failed to generate: ${s.getGenerationFailures}${s.getGenerationFailuresAwaitingPut > 0 ? ` (${s.getGenerationFailuresAwaitingPut} while a put awaited its answer)` : ""}`);
   out.push(`  stopped by: ${r.stopReason} after ${r.durationSeconds.toFixed(2)}s`);
   const steal = r.extras.hostSteal;
   if (steal) out.push(`  host CPU steal: ${steal.meanPercent.toFixed(1)}% over the run, ${steal.maxPercent.toFixed(1)}% in its worst second`);

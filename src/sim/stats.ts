@@ -18,6 +18,12 @@ export interface Stats {
   redirects: number;
   /** Gets asked for while the client had no key yet: sent as puts instead. */
   getGenerationFailures: number;
+  /**
+   * Of those, the ones asked for while a put of the client's waited for its answer: a
+   * replica that answered it sooner would have spared them. The rest are clients' first
+   * requests, which no replica can change.
+   */
+  getGenerationFailuresAwaitingPut: number;
   /** Puts acknowledged ok (the denominator of messages per committed put). */
   committedPuts: number;
   /** Seconds from sending a request to any reply for it, per operation kind. */
@@ -32,7 +38,7 @@ export function newStats(): Stats {
   return {
     totalMsgs: 0, totalDrops: 0, totalGet: 0, totalPut: 0, failedGet: 0, failedPut: 0,
     incorrect: 0, malformed: 0, duplicates: 0, unansweredGet: 0, unansweredPut: 0, redirects: 0,
-    getGenerationFailures: 0, committedPuts: 0, latencies: { get: [], put: [] }, leaders: [], msgsByType: {},
+    getGenerationFailures: 0, getGenerationFailuresAwaitingPut: 0, committedPuts: 0, latencies: { get: [], put: [] }, leaders: [], msgsByType: {},
   };
 }
 

@@ -44,6 +44,23 @@ export function metricFromCounts(metric: Metric, counts: MetricCounts, medianLat
   }
 }
 
+export const GENERATION_CHECK = "gets failed to generate within fraction";
+
+/** How many of the gets that failed to generate waited on a put's answer, when any did. */
+function awaitingPut(stats: Pick<Stats, "getGenerationFailuresAwaitingPut">): string {
+  const n = stats.getGenerationFailuresAwaitingPut;
+  return n > 0 ? `; ${n} while a put of the client's awaited its answer` : "";
+}
+
+/**
+ * Whether the run fails the get-generation check whatever the replicas do: the gets that
+ * failed while no put of their client's awaited its answer are its clients' first
+ * requests (a client's first get becomes its first put), and those alone are too many.
+ */
+export function generationFailsAnyway(s: Scenario, stats: Pick<Stats, "getGenerationFailures" | "getGenerationFailuresAwaitingPut" | "totalGet">): boolean {
+  return stats.getGenerationFailures - stats.getGenerationFailuresAwaitingPut > stats.totalGet * s.maxGetGenerationFailFraction;
+}
+
 /** value < tier[0] Bonus, < tier[1] Passed, < tier[2] Partial, else Failed. */
 export function tierOf(value: number, tiers: Tiers): Tier {
   if (value < tiers[0]) return "Bonus";
@@ -71,9 +88,9 @@ export function judge(s: Scenario, stats: Stats, died: number): Verdict {
       detail: `${stats.unansweredPut} ≤ ${stats.totalPut} × ${s.maxPutFailFraction}`,
     },
     {
-      name: "gets failed to generate within fraction",
+      name: GENERATION_CHECK,
       ok: stats.getGenerationFailures <= stats.totalGet * s.maxGetGenerationFailFraction,
-      detail: `${stats.getGenerationFailures} ≤ ${stats.totalGet} × ${s.maxGetGenerationFailFraction}`,
+      detail: `${stats.getGenerationFailures} ≤ ${stats.totalGet} × ${s.maxGetGenerationFailFraction}${awaitingPut(stats)}`,
     },
     {
       name: "enough messages for replication",
