@@ -74,6 +74,7 @@ describe("replies", () => {
     expect(stats.duplicates).toBe(1);
     expect(stats.incorrect).toBe(0);
     expect(stats.latencies.put).toHaveLength(1);
+    expect(client.duplicateReplies).toEqual([{ client: "0013", MID: put.MID, at: 0.002, from: put.dst }]);
   });
 
   test("an unknown MID is incorrect", () => {
@@ -123,9 +124,12 @@ describe("replies", () => {
     client.deliver(ok(put), living, 0);
     client.createRequest(true, living, 0);
     client.createRequest(true, living, 0);
-    client.createRequest(false, living, 0);
+    const last = client.createRequest(false, living, 0.5);
     client.finalize();
     expect([stats.unansweredGet, stats.unansweredPut]).toEqual([2, 1]);
+    const left = client.unanswered();
+    expect(left.map((u) => u.type)).toEqual(["get", "get", "put"]);
+    expect(left[2]).toEqual({ client: "0013", MID: last.MID, type: "put", key: last.key, sentAt: 0.5, to: last.dst });
   });
 
   test("a dead leader is forgotten when choosing the destination", () => {

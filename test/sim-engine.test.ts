@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseScenario } from "../src/sim/scenario.ts";
 import { Simulation, type SimHost } from "../src/sim/simulation.ts";
+import { buildReport } from "../src/sim/report.ts";
 import { judge } from "../src/sim/verdict.ts";
 
 const enc = (x: unknown) => new TextEncoder().encode(typeof x === "string" ? x : JSON.stringify(x));
@@ -111,6 +112,13 @@ describe("a whole run in-process", () => {
     const v = judge(sim.scenario, sim.stats, 0);
     expect(v.correct).toBe(false);
     expect(v.checks.find((c) => c.name === "at least one key stored")?.ok).toBe(false);
+    // The report names each of them, oldest first, with the replica it went to.
+    const report = buildReport(sim, "none", sim.scenario.lifetime, []);
+    expect(report.unanswered).toHaveLength(30);
+    expect(report.unanswered.map((u) => u.sentAt)).toEqual(report.unanswered.map((u) => u.sentAt).toSorted((a, b) => a - b));
+    expect(report.unanswered.filter((u) => u.type === "put")).toHaveLength(sim.stats.unansweredPut);
+    for (const u of report.unanswered) expect(sim.living.has(u.to)).toBe(true);
+    expect(report.duplicateReplies).toEqual([]);
   });
 });
 

@@ -1,8 +1,11 @@
 // The official scenarios on virtual time (src/sim/virtual-run.ts): the simulator's own
 // rules around in-process replicas. Deterministic, so these are exact checks of seeds.
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatFailedChecks, formatReplayTable, replayRow } from "../src/sim/replay.ts";
+import { formatLeftovers } from "../src/sim/report.ts";
 import { loadScenario, OFFICIAL_SCENARIOS } from "../src/sim/scenario.ts";
 import { metricOf } from "../src/sim/summary.ts";
 import { GENERATION_CHECK, judge } from "../src/sim/verdict.ts";
@@ -65,6 +68,34 @@ describe("official scenarios on virtual time", () => {
     const row = replayRow(scenario, [run, byDraw, ours]);
     expect(row.notCorrectByDraw).toBe(1);
     expect(formatFailedChecks([row])).toEqual([`advanced-3: 2 not correct; 2 failed "${GENERATION_CHECK}"; 1 of them fail it with any replica (their clients' first requests were gets)`]);
+  });
+
+  test("a run names its unanswered requests and duplicate replies: the first five, then how many more", () => {
+    const unanswered = Array.from({ length: 7 }, (_, i) => ({ client: "0015", MID: `M${i}`, type: "put" as const, key: "k", sentAt: i, to: "0001" }));
+    const duplicateReplies = [{ client: "0016", MID: "D", at: 2.5, from: "0002" }];
+    const lines = formatLeftovers({ unanswered, duplicateReplies });
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toStartWith("unanswered: put M0 from 0015, sent at 0.000s to 0001; put M1");
+    expect(lines[0]).toEndWith("put M4 from 0015, sent at 4.000s to 0001; … and 2 more");
+    expect(lines[1]).toBe("duplicate replies: D to 0016, from 0002 at 2.500s");
+    expect(formatLeftovers({ unanswered: [], duplicateReplies: [] })).toEqual([]);
+  });
+
+  test("replay --trace writes a single run's packets as the virtual run sees them, and only for one run", () => {
+    const dir = mkdtempSync(join(tmpdir(), "kv-replay-trace-"));
+    try {
+      const file = join(dir, "trace.txt");
+      const replay = (...args: string[]) => Bun.spawnSync([process.execPath, "src/sim/replay.ts", ...args], { cwd: join(import.meta.dir, "..") });
+      expect(replay("crash-3", "--seeds", "1", "--trace", file).exitCode).toBe(0);
+      const lines: string[] = [];
+      runVirtual(loadScenario("crash-3"), 1, { trace: (line) => lines.push(line) });
+      expect(readFileSync(file, "utf8")).toBe(`${lines.join("\n")}\n`);
+      const refused = replay("crash-3", "--seeds", "1-2", "--trace", file);
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stderr.toString()).toContain("--trace needs exactly one scenario and one seed");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("a replay row prices its messages: mean latency, put p99 and leader changes, averaged over its runs", () => {

@@ -21,6 +21,28 @@ interface Pending {
   key: string;
   value: string | undefined;
   sentAt: number;
+  /** The replica it was sent to. */
+  dst: string;
+}
+
+/** A request no reply answered by the end of the run (it counts as unanswered). */
+export interface UnansweredRequest {
+  client: string;
+  MID: string;
+  type: "get" | "put";
+  key: string;
+  /** Seconds since the run's start. */
+  sentAt: number;
+  to: string;
+}
+
+/** A reply for a MID that had already been answered `ok` (it counts as a duplicate). */
+export interface DuplicateReply {
+  client: string;
+  MID: string;
+  /** Seconds since the run's start. */
+  at: number;
+  from: string;
 }
 
 /** What a reply did: a retry to send, and/or a problem to report. */
@@ -39,6 +61,8 @@ export class Client {
   readonly items = new Map<string, string>();
   readonly pending = new Map<string, Pending>();
   private readonly completed = new Set<string>();
+  /** Every duplicate reply, in the order they came: which puts a successor answered again. */
+  readonly duplicateReplies: DuplicateReply[] = [];
 
   constructor(
     readonly id: string,
@@ -78,6 +102,7 @@ export class Client {
     }
     if (this.completed.has(mid)) {
       this.stats.duplicates++;
+      this.duplicateReplies.push({ client: this.id, MID: mid, at: now, from: typeof msg.src === "string" ? msg.src : "?" });
       return {};
     }
     const req = this.pending.get(mid);
@@ -117,6 +142,13 @@ export class Client {
     return false;
   }
 
+  /** The requests still waiting for a reply, oldest first. */
+  unanswered(): UnansweredRequest[] {
+    return [...this.pending]
+      .map(([MID, req]) => ({ client: this.id, MID, type: req.get ? ("get" as const) : ("put" as const), key: req.key, sentAt: req.sentAt, to: req.dst }))
+      .sort((a, b) => a.sentAt - b.sentAt);
+  }
+
   /** Requests still waiting at the end count as unanswered. */
   finalize(): void {
     for (const req of this.pending.values()) req.get ? this.stats.unansweredGet++ : this.stats.unansweredPut++;
@@ -125,8 +157,8 @@ export class Client {
   private send(get: boolean, key: string, value: string | undefined, living: readonly string[], now: number): ClientRequest {
     get ? this.stats.totalGet++ : this.stats.totalPut++;
     const mid = this.rng.string(16);
-    this.pending.set(mid, { get, key, value, sentAt: now });
     const dst = this.destination(living);
+    this.pending.set(mid, { get, key, value, sentAt: now, dst });
     const msg: ClientRequest = { src: this.id, dst, leader: this.leader, type: get ? "get" : "put", MID: mid, key };
     if (!get) msg.value = value!;
     return msg;

@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { configFromEnv } from "../config-env.ts";
 import type { RaftConfig } from "../raft/types.ts";
 import { parseCommand } from "../util/usage.ts";
-import type { RunReport } from "./report.ts";
+import { formatLeftovers, type RunReport } from "./report.ts";
 import { MessagePlaces } from "./message-places.ts";
 import { loadScenario, OFFICIAL_SCENARIOS, type Scenario } from "./scenario.ts";
 import { parseSeeds } from "./seeds.ts";
@@ -18,12 +18,15 @@ import { runVirtual } from "./virtual-run.ts";
 
 const USAGE = `usage: bun run replay [scenario names or files...] [options]
   --seeds LIST   seeds to run each scenario with: 3, 1-300, 1,4,9-11 (default 1-100)
-  --each         also print one line per run
+  --each         also print one line per run, naming its unanswered requests and
+                 duplicate replies
   --where        also print, per scenario, its messages by kind and by where they went
                  (whole network, either side of a partition, across the cut, to a killed replica)
   --raft JSON    Raft settings over the defaults, as the replica's KV_RAFT takes them:
                  '{"electionTimeoutMin":2500,"electionTimeoutMax":3200}'
   --json FILE    write every run's report to FILE
+  --trace FILE   with one scenario and one seed: write every packet with its time, as
+                 bun run sim --trace does (read it with: bun run hops FILE)
   -h, --help     this text`;
 
 export interface ReplayRow {
@@ -142,6 +145,7 @@ function main(): number {
       where: { type: "boolean", default: false },
       json: { type: "string" },
       raft: { type: "string" },
+      trace: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -165,6 +169,12 @@ function main(): number {
     console.error((error as Error).message);
     return 2;
   }
+  if (values.trace !== undefined && (scenarios.length !== 1 || seeds.length !== 1)) {
+    console.error("--trace needs exactly one scenario and one seed");
+    return 2;
+  }
+  const traceLines: string[] = [];
+  const trace = values.trace === undefined ? undefined : (line: string) => traceLines.push(line);
   const started = performance.now();
   const rows: ReplayRow[] = [];
   const all: RunReport[] = [];
@@ -172,11 +182,12 @@ function main(): number {
   for (const scenario of scenarios) {
     const places = values.where ? new MessagePlaces() : undefined;
     if (places) placesByScenario.push([scenario.name, places]);
-    const reports = seeds.map((seed) => runVirtual(scenario, seed, { config, places }));
+    const reports = seeds.map((seed) => runVirtual(scenario, seed, { config, places, trace }));
     if (values.each) {
       for (const r of reports) {
         const m = (metric: Parameters<typeof metricOf>[1]) => metricOf(r, metric);
-        console.log(`${scenario.name} seed ${r.seed}: ${r.verdict.correct ? "correct" : "NOT CORRECT"}, ${m("total_msgs")} msgs, ${m("failures")} failures, ${m("duplicates")} duplicates`);
+        const leftovers = formatLeftovers(r).map((line) => `; ${line}`).join("");
+        console.log(`${scenario.name} seed ${r.seed}: ${r.verdict.correct ? "correct" : "NOT CORRECT"}, ${m("total_msgs")} msgs, ${m("failures")} failures, ${m("duplicates")} duplicates${leftovers}`);
       }
     }
     rows.push(replayRow(scenario, reports));
@@ -191,6 +202,7 @@ function main(): number {
   const settings = values.raft === undefined ? "" : ` with --raft ${values.raft}`;
   console.log(`\n${runs} runs on virtual time${settings} in ${((performance.now() - started) / 1000).toFixed(1)} s; ${correct === runs ? "all correct" : `${runs - correct} not correct`}`);
   if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ seeds, rows, runs: all }, null, 1));
+  if (values.trace !== undefined) writeFileSync(values.trace, `${traceLines.join("\n")}\n`);
   return correct === runs ? 0 : 1;
 }
 

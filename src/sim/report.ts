@@ -1,5 +1,6 @@
 // The run's report: a plain JSON-able object (for --json and the suite) built from a
 // finished Simulation, and its text form (the classic block, the verdict, our extras).
+import type { DuplicateReply, UnansweredRequest } from "./client.ts";
 import type { HostSteal } from "./host-steal.ts";
 import type { Problem, Simulation, StopReason } from "./simulation.ts";
 import { allLatencies, classicMedian, mean, summarizePercentiles, type PercentileSummary, type Stats } from "./stats.ts";
@@ -47,6 +48,10 @@ export interface RunReport {
   };
   problems: Problem[];
   problemCount: number;
+  /** The requests behind the unanswered counts, oldest first: where to start tracing a failure. */
+  unanswered: UnansweredRequest[];
+  /** The replies behind the duplicate count, in the order they came. */
+  duplicateReplies: DuplicateReply[];
   replicaInfo: ReplicaInfo[];
 }
 
@@ -75,8 +80,22 @@ export function buildReport(sim: Simulation, replica: string, durationSeconds: n
     },
     problems: sim.problems,
     problemCount: sim.problemCount,
+    unanswered: sim.clients.flatMap((c) => c.unanswered()).sort((a, b) => a.sentAt - b.sentAt),
+    duplicateReplies: sim.clients.flatMap((c) => c.duplicateReplies).sort((a, b) => a.at - b.at),
     replicaInfo,
   };
+}
+
+/** How many of a list the text report names before it only counts the rest. */
+const NAMED = 5;
+
+/** The first few unanswered requests and duplicate replies of a run, one clause each (empty when none). */
+export function formatLeftovers(r: Pick<RunReport, "unanswered" | "duplicateReplies">): string[] {
+  const named = <T>(items: readonly T[], one: (item: T) => string) => `${items.slice(0, NAMED).map(one).join("; ")}${items.length > NAMED ? `; … and ${items.length - NAMED} more` : ""}`;
+  const out: string[] = [];
+  if (r.unanswered.length > 0) out.push(`unanswered: ${named(r.unanswered, (u) => `${u.type} ${u.MID} from ${u.client}, sent at ${u.sentAt.toFixed(3)}s to ${u.to}`)}`);
+  if (r.duplicateReplies.length > 0) out.push(`duplicate replies: ${named(r.duplicateReplies, (d) => `${d.MID} to ${d.client}, from ${d.from} at ${d.at.toFixed(3)}s`)}`);
+  return out;
 }
 
 const ms = (seconds: number) => `${(seconds * 1000).toFixed(3)}ms`;
@@ -125,6 +144,7 @@ export function formatReport(r: RunReport): string {
   out.push(`  leader changes: ${r.extras.leaderChanges}`);
   out.push(`  time without a known leader: ${r.extras.leaderlessSeconds.toFixed(3)}s`);
   out.push(`  malformed packets: ${s.malformed}, incorrect replies: ${s.incorrect}, gets failed to generate: ${s.getGenerationFailures}${s.getGenerationFailuresAwaitingPut > 0 ? ` (${s.getGenerationFailuresAwaitingPut} while a put awaited its answer)` : ""}`);
+  for (const line of formatLeftovers(r)) out.push(`  ${line}`);
   out.push(`  stopped by: ${r.stopReason} after ${r.durationSeconds.toFixed(2)}s`);
   const steal = r.extras.hostSteal;
   if (steal) out.push(`  host CPU steal: ${steal.meanPercent.toFixed(1)}% over the run, ${steal.maxPercent.toFixed(1)}% in its worst second`);
