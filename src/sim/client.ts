@@ -3,6 +3,7 @@
 // (each key has exactly one writer: the client that created it).
 import { createHash } from "node:crypto";
 import { UNKNOWN_LEADER } from "./ids.ts";
+import type { ReplicaMessage } from "./packet.ts";
 import type { Rng } from "./prng.ts";
 import type { Stats } from "./stats.ts";
 
@@ -90,7 +91,7 @@ export class Client {
   }
 
   /** Judges one reply addressed to this client. */
-  deliver(msg: Record<string, unknown>, living: readonly string[], now: number): ReplyOutcome {
+  deliver(msg: ReplicaMessage, living: readonly string[], now: number): ReplyOutcome {
     const mid = msg.MID;
     if (typeof mid !== "string") {
       this.stats.incorrect++;
@@ -102,7 +103,7 @@ export class Client {
     }
     if (this.completed.has(mid)) {
       this.stats.duplicates++;
-      this.duplicateReplies.push({ client: this.id, MID: mid, at: now, from: typeof msg.src === "string" ? msg.src : "?" });
+      this.duplicateReplies.push({ client: this.id, MID: mid, at: now, from: msg.src });
       return {};
     }
     const req = this.pending.get(mid);
@@ -142,11 +143,9 @@ export class Client {
     return false;
   }
 
-  /** The requests still waiting for a reply, oldest first. */
+  /** The requests still waiting for a reply, oldest first (the order they were sent in). */
   unanswered(): UnansweredRequest[] {
-    return [...this.pending]
-      .map(([MID, req]) => ({ client: this.id, MID, type: req.get ? ("get" as const) : ("put" as const), key: req.key, sentAt: req.sentAt, to: req.dst }))
-      .sort((a, b) => a.sentAt - b.sentAt);
+    return [...this.pending].map(([MID, req]) => ({ client: this.id, MID, type: req.get ? ("get" as const) : ("put" as const), key: req.key, sentAt: req.sentAt, to: req.dst }));
   }
 
   /** Requests still waiting at the end count as unanswered. */

@@ -41,6 +41,12 @@ export function kindOf(message: RaftMessage): string {
   }
 }
 
+function sum(values: Iterable<number>): number {
+  let total = 0;
+  for (const n of values) total += n;
+  return total;
+}
+
 /** Counts by kind and place, over any number of runs. */
 export class MessagePlaces {
   private readonly counts = new Map<string, Map<Place, number>>();
@@ -60,9 +66,9 @@ export class MessagePlaces {
 
   /** Messages of one place (every place without one), of every kind. */
   total(place?: Place): number {
-    let sum = 0;
-    for (const byPlace of this.counts.values()) for (const [p, n] of byPlace) if (place === undefined || p === place) sum += n;
-    return sum;
+    let total = 0;
+    for (const byPlace of this.counts.values()) total += place === undefined ? sum(byPlace.values()) : (byPlace.get(place) ?? 0);
+    return total;
   }
 
   /** Means per run: a row per kind, a column per place that saw any message, totals last. */
@@ -72,9 +78,7 @@ export class MessagePlaces {
     const kinds = [...this.counts.keys()].sort();
     const body = kinds.map((kind) => {
       const byPlace = this.counts.get(kind)!;
-      let sum = 0;
-      for (const n of byPlace.values()) sum += n;
-      return [kind, ...places.map((place) => perRun(byPlace.get(place) ?? 0)), perRun(sum)];
+      return [kind, ...places.map((place) => perRun(byPlace.get(place) ?? 0)), perRun(sum(byPlace.values()))];
     });
     body.push(["total", ...places.map((place) => perRun(this.total(place))), perRun(this.total())]);
     return formatColumns(["kind (a run)", ...places, "all"], body).join("\n");
