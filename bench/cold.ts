@@ -1,0 +1,104 @@
+// How much dearer the same work gets after the process has slept: one put through the
+// in-process cluster (src/replica/loopback-cluster.ts, every packet encoded and decoded:
+// the JavaScript a real put costs its three replicas, without sockets), timed alone
+// after idle gaps like the official scenarios' (simple-2 puts ~65 ms apart, simple-1
+// ~260 ms). On the host of docs/performance.md ("Thirty-first pass") this, and not the
+// code's hot speed (`bun run bench`), is what a sparse put's latency is made of; run it
+// on another host to see whether its caches forget as fast. With a timer that re-runs a
+// put during the gap, it also shows what keeping a replica warm would buy and cost.
+import { LoopbackCluster } from "../src/replica/loopback-cluster.ts";
+import type { ClientReply, PutRequest } from "../src/wire/messages.ts";
+import { parseArgs } from "node:util";
+
+const GAPS_MS = [0, 1, 5, 20, 65, 260];
+const WARMING = [
+  { gapMs: 260, everyMs: 5 },
+  { gapMs: 260, everyMs: 20 },
+];
+
+interface Sample {
+  readonly medianUs: number;
+  readonly p90Us: number;
+  /** Process CPU per wall-clock second while sampling (the gaps included). */
+  readonly cpuMsPerSecond: number;
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
+}
+
+export class ColdPuts {
+  private readonly net: LoopbackCluster;
+  private readonly leader: string;
+  private answered = 0;
+  private sent = 0;
+
+  constructor() {
+    this.net = new LoopbackCluster({ size: 5, seed: 1, wire: true, onReply: (reply: ClientReply) => void (reply.type === "ok" && this.answered++) });
+    this.leader = this.net.electLeader().id;
+  }
+
+  /** One put, from the client's packet to its `ok`, every replica's step included. */
+  put(): void {
+    const i = this.sent++;
+    const request: PutRequest = { type: "put", src: "0015", dst: this.leader, MID: `cold${i}`.padEnd(16, "m"), key: `key${i % 64}`.padEnd(32, "k"), value: i.toString(16).padStart(32, "0") };
+    const before = this.answered;
+    this.net.send(request, new TextEncoder().encode(JSON.stringify({ ...request, leader: this.leader })));
+    this.net.drain();
+    this.net.advance(1);
+    this.net.drain();
+    if (this.answered !== before + 1) throw new Error(`cold bench: put ${i} was not answered ok`);
+  }
+
+  /** `count` puts, each timed alone after `gapMs` asleep (and a put every `warmEveryMs` meanwhile, if set). */
+  async sample(count: number, gapMs: number, warmEveryMs?: number): Promise<Sample> {
+    const warming = warmEveryMs === undefined ? undefined : setInterval(() => this.put(), warmEveryMs);
+    const times: number[] = [];
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = performance.now();
+    try {
+      for (let k = 0; k < count; k++) {
+        if (gapMs > 0) await Bun.sleep(gapMs);
+        const start = performance.now();
+        this.put();
+        times.push((performance.now() - start) * 1000);
+      }
+    } finally {
+      if (warming !== undefined) clearInterval(warming);
+    }
+    const cpu = process.cpuUsage(cpuBefore);
+    const wall = performance.now() - wallBefore;
+    times.sort((a, b) => a - b);
+    return { medianUs: quantile(times, 0.5), p90Us: quantile(times, 0.9), cpuMsPerSecond: ((cpu.user + cpu.system) / 1000 / wall) * 1000 };
+  }
+}
+
+export async function coldReport(count: number, print: (line: string) => void = console.log): Promise<void> {
+  const puts = new ColdPuts();
+  for (let i = 0; i < 20_000; i++) puts.put();
+  print(`one put's JavaScript (5 replicas in-process, every packet encoded and decoded), timed alone after the process slept; ${count} puts a row`);
+  let hot = 0;
+  for (const gap of GAPS_MS) {
+    const s = await puts.sample(count, gap);
+    if (gap === 0) hot = s.medianUs;
+    print(`  asleep ${String(gap).padStart(3)} ms before each put            median ${s.medianUs.toFixed(1).padStart(6)} µs  p90 ${s.p90Us.toFixed(1).padStart(6)} µs  ${(s.medianUs / hot).toFixed(1).padStart(5)}× the hot median`);
+  }
+  for (const { gapMs, everyMs } of WARMING) {
+    const plain = await puts.sample(count, gapMs);
+    const warm = await puts.sample(count, gapMs, everyMs);
+    print(
+      `  asleep ${gapMs} ms, a put re-run every ${String(everyMs).padStart(2)} ms meanwhile  median ${warm.medianUs.toFixed(1).padStart(6)} µs  p90 ${warm.p90Us.toFixed(1).padStart(6)} µs  ` +
+        `(without: ${plain.medianUs.toFixed(1)} µs); CPU ${warm.cpuMsPerSecond.toFixed(1)} ms/s against ${plain.cpuMsPerSecond.toFixed(1)}`,
+    );
+  }
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { count: { type: "string", default: "25" } } });
+  const count = Number(values.count);
+  if (!Number.isInteger(count) || count < 5) {
+    console.error(`cold: --count must be an integer ≥ 5, got ${JSON.stringify(values.count)}`);
+    process.exit(2);
+  }
+  await coldReport(count);
+}

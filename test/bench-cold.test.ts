@@ -1,0 +1,12 @@
+// The cold benchmark's put must be a real one: answered `ok` through every replica's step.
+import { expect, test } from "bun:test";
+import { ColdPuts } from "../bench/cold.ts";
+
+test("the cold benchmark times whole puts, each answered ok", async () => {
+  const puts = new ColdPuts();
+  for (let i = 0; i < 200; i++) puts.put();
+  const sample = await puts.sample(5, 1);
+  expect(sample.medianUs).toBeGreaterThan(0);
+  expect(sample.p90Us).toBeGreaterThanOrEqual(sample.medianUs);
+  expect(Number.isFinite(sample.cpuMsPerSecond)).toBe(true);
+});
