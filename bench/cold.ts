@@ -10,6 +10,7 @@ import { LoopbackCluster } from "../src/replica/loopback-cluster.ts";
 import type { ClientReply, PutRequest } from "../src/wire/messages.ts";
 import { parseArgs } from "node:util";
 
+const ENCODER = new TextEncoder();
 const GAPS_MS = [0, 1, 5, 20, 65, 260];
 const WARMING = [
   { gapMs: 260, everyMs: 5 },
@@ -34,7 +35,10 @@ export class ColdPuts {
   private sent = 0;
 
   constructor() {
-    this.net = new LoopbackCluster({ size: 5, seed: 1, wire: true, onReply: (reply: ClientReply) => void (reply.type === "ok" && this.answered++) });
+    const onReply = (reply: ClientReply): void => {
+      if (reply.type === "ok") this.answered++;
+    };
+    this.net = new LoopbackCluster({ size: 5, seed: 1, wire: true, onReply });
     this.leader = this.net.electLeader().id;
   }
 
@@ -43,7 +47,7 @@ export class ColdPuts {
     const i = this.sent++;
     const request: PutRequest = { type: "put", src: "0015", dst: this.leader, MID: `cold${i}`.padEnd(16, "m"), key: `key${i % 64}`.padEnd(32, "k"), value: i.toString(16).padStart(32, "0") };
     const before = this.answered;
-    this.net.send(request, new TextEncoder().encode(JSON.stringify({ ...request, leader: this.leader })));
+    this.net.send(request, ENCODER.encode(JSON.stringify({ ...request, leader: this.leader })));
     this.net.drain();
     this.net.advance(1);
     this.net.drain();
