@@ -6,11 +6,11 @@
 // code's hot speed (`bun run bench`), is what a sparse put's latency is made of; run it
 // on another host to see whether its caches forget as fast. With a timer that re-runs a
 // put during the gap, it also shows what keeping a replica warm would buy and cost.
-import { LoopbackCluster } from "../src/replica/loopback-cluster.ts";
-import type { ClientReply, PutRequest } from "../src/wire/messages.ts";
 import { parseArgs } from "node:util";
+import { clientPacket, LoopbackCluster } from "../src/replica/loopback-cluster.ts";
+import { percentile } from "../src/sim/stats.ts";
+import type { ClientReply, PutRequest } from "../src/wire/messages.ts";
 
-const ENCODER = new TextEncoder();
 const GAPS_MS = [0, 1, 5, 20, 65, 260];
 const WARMING = [
   { gapMs: 260, everyMs: 5 },
@@ -24,22 +24,23 @@ interface Sample {
   readonly cpuMsPerSecond: number;
 }
 
-function quantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
-}
-
 export class ColdPuts {
   private readonly net: LoopbackCluster;
   private readonly leader: string;
-  private answered = 0;
+  private okReplies = 0;
   private sent = 0;
 
   constructor() {
     const onReply = (reply: ClientReply): void => {
-      if (reply.type === "ok") this.answered++;
+      if (reply.type === "ok") this.okReplies++;
     };
     this.net = new LoopbackCluster({ size: 5, seed: 1, wire: true, onReply });
     this.leader = this.net.electLeader().id;
+  }
+
+  /** Puts answered `ok` so far (the warming timer's and the timed ones alike). */
+  get answered(): number {
+    return this.okReplies;
   }
 
   /** One put, from the client's packet to its `ok`, every replica's step included. */
@@ -47,10 +48,8 @@ export class ColdPuts {
     const i = this.sent++;
     const request: PutRequest = { type: "put", src: "0015", dst: this.leader, MID: `cold${i}`.padEnd(16, "m"), key: `key${i % 64}`.padEnd(32, "k"), value: i.toString(16).padStart(32, "0") };
     const before = this.answered;
-    this.net.send(request, ENCODER.encode(JSON.stringify({ ...request, leader: this.leader })));
-    this.net.drain();
-    this.net.advance(1);
-    this.net.drain();
+    this.net.send(request, clientPacket(request, this.leader));
+    this.net.runFor(1);
     if (this.answered !== before + 1) throw new Error(`cold bench: put ${i} was not answered ok`);
   }
 
@@ -72,8 +71,7 @@ export class ColdPuts {
     }
     const cpu = process.cpuUsage(cpuBefore);
     const wall = performance.now() - wallBefore;
-    times.sort((a, b) => a - b);
-    return { medianUs: quantile(times, 0.5), p90Us: quantile(times, 0.9), cpuMsPerSecond: ((cpu.user + cpu.system) / 1000 / wall) * 1000 };
+    return { medianUs: percentile(times, 50), p90Us: percentile(times, 90), cpuMsPerSecond: ((cpu.user + cpu.system) / 1000 / wall) * 1000 };
   }
 }
 

@@ -6,7 +6,7 @@ import type { NodeId } from "../src/raft/types.ts";
 import { seededRandom } from "../src/util/prng.ts";
 import type { ClientReply, PutRequest } from "../src/wire/messages.ts";
 import { hex, randomText } from "./fixtures.ts";
-import { LoopbackCluster } from "../src/replica/loopback-cluster.ts";
+import { clientPacket, LoopbackCluster } from "../src/replica/loopback-cluster.ts";
 
 export interface ThroughputCase {
   readonly window: number;
@@ -39,8 +39,7 @@ function prepare(count: number, leader: NodeId, wire: boolean): { requests: PutR
   for (let i = 0; i < count; i++) {
     requests.push({ type: "put", src: clients[i % CLIENTS]!, dst: leader, MID: prefix + String(i).padStart(8, "0"), key: keys[i & 4095]!, value: values[(i * 7) & 4095]! });
   }
-  const encoder = new TextEncoder();
-  const bytes = wire ? requests.map((r) => encoder.encode(JSON.stringify({ ...r, leader }))) : [];
+  const bytes = wire ? requests.map((r) => clientPacket(r, leader)) : [];
   return { requests, bytes };
 }
 
@@ -71,9 +70,7 @@ export function measureThroughput(c: ThroughputCase): ThroughputResult {
       sent++;
       outstanding++;
     }
-    net.drain();
-    net.advance(ROUND_MS);
-    net.drain();
+    net.runFor(ROUND_MS);
     wallMs = performance.now() - start;
     if (wallMs > c.budgetMs) break;
   }

@@ -9,4 +9,6 @@ test("the cold benchmark times whole puts, each answered ok", async () => {
   expect(sample.medianUs).toBeGreaterThan(0);
   expect(sample.p90Us).toBeGreaterThanOrEqual(sample.medianUs);
   expect(Number.isFinite(sample.cpuMsPerSecond)).toBe(true);
+  // Every put went through the whole cluster and came back ok (put() also throws if not).
+  expect(puts.answered).toBe(205);
 });

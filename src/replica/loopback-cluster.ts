@@ -24,6 +24,11 @@ function isReply(message: Packet): message is ClientReply {
 
 const textEncoder = new TextEncoder();
 
+/** A client's request as the simulator sends it (with the leader it believes in), as bytes. */
+export function clientPacket(request: ClientRequest, leader: NodeId): Uint8Array {
+  return textEncoder.encode(JSON.stringify({ ...request, leader }));
+}
+
 export interface LoopbackClusterOptions {
   readonly size: number;
   readonly seed: number;
@@ -65,6 +70,16 @@ export class LoopbackCluster {
       replica.tick(this.now);
       this.collect(replica);
     }
+  }
+
+  /**
+   * Delivers what is in flight, lets `ms` pass (ticking every replica, so heartbeats and
+   * retransmission timers run) and delivers what that sent: one round of the drivers.
+   */
+  runFor(ms: number): void {
+    this.drain();
+    this.advance(ms);
+    this.drain();
   }
 
   /** Delivers until nothing is in flight. */

@@ -6,7 +6,7 @@
 // same code (decode, Replica, RaftNode, encode) for a bounded time, in short slices so a
 // packet that does arrive is not kept waiting.
 import type { ClientReply, ClientRequest } from "../wire/messages.ts";
-import { LoopbackCluster } from "./loopback-cluster.ts";
+import { clientPacket, LoopbackCluster } from "./loopback-cluster.ts";
 
 export interface WarmUpOptions {
   /** Wait this long first: replicas started together are still starting, leave them the CPU. */
@@ -28,8 +28,6 @@ export interface WarmUpOptions {
  * was slower (unreliable-2 put p50 2.52 vs 2.32 ms, seeds 1-3).
  */
 export const DEFAULT_WARM_UP: WarmUpOptions = { delayMs: 150, operations: 300, budgetMs: 300, sliceMs: 8 };
-
-const textEncoder = new TextEncoder();
 
 /** One step of warm-up work per call; false once finished. */
 export class WarmUp {
@@ -57,11 +55,9 @@ export class WarmUp {
       i % 5 === 4
         ? { type: "get", src: client, dst: this.leaderId, MID: `W${i}`, key }
         : { type: "put", src: client, dst: this.leaderId, MID: `W${i}`, key, value: `value-${i}` };
-    this.cluster.send(request, textEncoder.encode(JSON.stringify({ ...request, leader: this.leaderId })));
-    this.cluster.drain();
+    this.cluster.send(request, clientPacket(request, this.leaderId));
     // Time passes as it does between requests: heartbeats and retransmission timers run.
-    this.cluster.advance(1);
-    this.cluster.drain();
+    this.cluster.runFor(1);
     return true;
   }
 

@@ -58,7 +58,12 @@ function awaitingPut(stats: Pick<Stats, "getGenerationFailuresAwaitingPut">): st
  * requests (a client's first get becomes its first put), and those alone are too many.
  */
 export function generationFailsAnyway(s: Scenario, stats: Pick<Stats, "getGenerationFailures" | "getGenerationFailuresAwaitingPut" | "totalGet">): boolean {
-  return stats.getGenerationFailures - stats.getGenerationFailuresAwaitingPut > stats.totalGet * s.maxGetGenerationFailFraction;
+  return stats.getGenerationFailures - stats.getGenerationFailuresAwaitingPut > generationLimit(s, stats);
+}
+
+/** How many gets may fail to generate before the run fails the check. */
+function generationLimit(s: Scenario, stats: Pick<Stats, "totalGet">): number {
+  return stats.totalGet * s.maxGetGenerationFailFraction;
 }
 
 /** value < tier[0] Bonus, < tier[1] Passed, < tier[2] Partial, else Failed. */
@@ -89,7 +94,7 @@ export function judge(s: Scenario, stats: Stats, died: number): Verdict {
     },
     {
       name: GENERATION_CHECK,
-      ok: stats.getGenerationFailures <= stats.totalGet * s.maxGetGenerationFailFraction,
+      ok: stats.getGenerationFailures <= generationLimit(s, stats),
       detail: `${stats.getGenerationFailures} ≤ ${stats.totalGet} × ${s.maxGetGenerationFailFraction}${awaitingPut(stats)}`,
     },
     {
