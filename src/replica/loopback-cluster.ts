@@ -64,7 +64,7 @@ export class LoopbackCluster {
   }
 
   /** Advances the clock by `ms` and ticks every replica. */
-  advance(ms: number): void {
+  private advance(ms: number): void {
     this.now += ms;
     for (const replica of this.replicas) {
       replica.tick(this.now);
@@ -83,7 +83,7 @@ export class LoopbackCluster {
   }
 
   /** Delivers until nothing is in flight. */
-  drain(): void {
+  private drain(): void {
     while (this.head < this.queue.length) {
       const { message, bytes } = this.queue[this.head++]!;
       this.delivered++;
