@@ -71,7 +71,8 @@ export class ColdPuts {
     }
     const cpu = process.cpuUsage(cpuBefore);
     const wall = performance.now() - wallBefore;
-    return { medianUs: percentile(times, 50), p90Us: percentile(times, 90), cpuMsPerSecond: (cpu.user + cpu.system) / wall } // µs per ms is ms per s;
+    // CPU in µs over wall time in ms: ms of CPU per second.
+    return { medianUs: percentile(times, 50), p90Us: percentile(times, 90), cpuMsPerSecond: (cpu.user + cpu.system) / wall };
   }
 }
 
