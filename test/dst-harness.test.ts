@@ -57,3 +57,35 @@ test("an entry from a term the replica never reached is caught", () => {
   checker.check(cluster.ids[0]);
   expect(checker.violation).toContain("has term 99 above the replica's term");
 });
+
+test("a replica that starts late takes its appointed term 1 as an empty log, and steps down without harm", () => {
+  const cluster = new VirtualCluster({ size: 3, seed: 7, config: CLASSIC_ELECTIONS });
+  const checker = new InvariantChecker(cluster);
+  const late = cluster.ids[0]!; // the lowest ID: term 1's appointed leader
+  let ledTermOne = false;
+  cluster.afterEvent = (touched) => {
+    checker.check(touched);
+    const replica = cluster.replica(late);
+    if (replica?.raft.role === "leader" && replica.raft.term === 1) ledTermOne = true;
+  };
+  cluster.crash(late);
+  cluster.runUntil(4000);
+  const [leader] = cluster.leaders();
+  expect(leader!.raft.term).toBeGreaterThanOrEqual(2);
+  const acked: string[] = [];
+  cluster.onReply = (reply) => void (reply.type === "ok" && acked.push(reply.MID));
+  cluster.clientSend({ type: "put", src: "0013", dst: leader!.id, MID: "p1", key: "k", value: "v" });
+  cluster.runUntil(4500);
+  expect(acked).toEqual(["p1"]);
+  // Back at term 0, and deaf until its timer has run out: it leads term 1, in which the
+  // others will never follow it, until their answers tell it of theirs.
+  cluster.restart(late);
+  const policy = cluster.link;
+  cluster.link = (from, to, message, random) => (to === late && cluster.now < 6000 ? undefined : policy(from, to, message, random));
+  cluster.runUntil(9000);
+  expect(ledTermOne).toBe(true);
+  expect(checker.violation).toBeUndefined();
+  expect(cluster.replica(late)!.raft.role).toBe("follower");
+  expect(cluster.leaders().map((r) => r.id)).toEqual([leader!.id]);
+  expect(cluster.replica(late)!.raft.log.entry(2)).toMatchObject({ key: "k", value: "v" });
+});

@@ -47,8 +47,9 @@ describe("leader election", () => {
   }
 
   test("a split vote is resolved by a later election in a higher term", () => {
-    // Four nodes; A and B stand at the same time and each gets one vote: 2 against 2.
-    const net = new NodeNet([{ id: "A" }, { id: "B" }, { id: "C" }, { id: "D" }]);
+    // Four nodes whose term-1 leader is gone; A and B stand at the same time and each
+    // gets one vote: 2 against 2.
+    const net = new NodeNet(["A", "B", "C", "D"].map((id) => ({ id, term: 1 })));
     const [a, b] = [net.node("A"), net.node("B")];
     a.tick(5000);
     b.tick(5000);
@@ -63,14 +64,14 @@ describe("leader election", () => {
     net.deliver(5001, (m) => m.type === "voted" && (m.dst === "A" || m.dst === "B"));
     expect(a.role).toBe("candidate");
     expect(b.role).toBe("candidate");
-    expect(a.term).toBe(1);
+    expect(a.term).toBe(2);
     // The next timeout (randomised, so A and B rarely collide again) decides it.
     a.tick(9000);
     net.deliver(9000);
     expect(a.role).toBe("leader");
-    expect(a.term).toBe(2);
+    expect(a.term).toBe(3);
     expect(b.role).toBe("follower");
-    expect(logTerms(b)).toEqual([2]);
+    expect(logTerms(b)).toEqual([3]);
   });
 });
 
@@ -114,9 +115,10 @@ describe("pre-vote and check-quorum", () => {
     const net = new NodeNet([{ id: "A" }, { id: "B" }, { id: "C" }]);
     const b = net.node("B");
     const min = DEFAULT_CONFIG.electionTimeoutMin;
-    // No leader has ever been heard: B's first timer is due within firstElectionMax.
-    expect(b.nextDeadline()).toBeLessThanOrEqual(DEFAULT_CONFIG.firstElectionMax);
-    const preVote = (at: number) => b.step({ type: "vote", src: "C", dst: "B", term: 1, pre: true, lastIndex: 0, lastTerm: 0 }, at);
+    // No leader has ever been heard: B's first timer (A is the appointed leader) is due an
+    // election timeout after firstElectionMax at the latest.
+    expect(b.nextDeadline()).toBeLessThanOrEqual(DEFAULT_CONFIG.firstElectionMax + DEFAULT_CONFIG.electionTimeoutMax);
+    const preVote = (at: number) => b.step({ type: "vote", src: "C", dst: "B", term: 2, pre: true, lastIndex: 0, lastTerm: 0 }, at);
     preVote(400);
     expect(net.take(() => true)).toMatchObject([{ type: "voted", pre: true, granted: true }]);
     expect(b.nextDeadline()).toBeGreaterThanOrEqual(400 + min);
@@ -130,7 +132,7 @@ describe("pre-vote and check-quorum", () => {
     b.step({ type: "append", src: "A", dst: "B", term: 1, quiet: false, prevIndex: 0, prevTerm: 0, entries: [], commit: 0, sentAt: deadline }, deadline);
     net.take(() => true);
     const later = deadline + min + 1; // out of A's lease
-    b.step({ type: "vote", src: "C", dst: "B", term: 2, pre: true, lastIndex: 0, lastTerm: 0 }, later);
+    b.step({ type: "vote", src: "C", dst: "B", term: 3, pre: true, lastIndex: 0, lastTerm: 0 }, later);
     expect(net.take(() => true)).toMatchObject([{ type: "voted", pre: true, granted: true }]);
     expect(b.nextDeadline()).toBeGreaterThanOrEqual(later + min);
   });
@@ -195,35 +197,38 @@ describe("pre-vote and check-quorum", () => {
     expect(sends).toBe(4 + 2 + 2); // all four, then D and E twice (A is the silent leader)
   });
 
-  test("a new cluster's first campaign skips the pre-vote, and asks every peer as long as pre-vote granters", () => {
-    const net = new NodeNet(["A", "B", "C", "D", "E"].map((id) => ({ id })));
+  test("a new cluster's first leader is appointed: the lowest ID leads term 1 without a vote", () => {
+    const net = new NodeNet(["C", "A", "E", "B", "D"].map((id) => ({ id })));
     const a = net.node("A");
-    const start = a.nextDeadline();
-    a.tick(start);
-    // Term 0: nobody ever led, so there is no leader to disrupt; straight to a real vote.
-    expect(a.role).toBe("candidate");
-    expect(a.term).toBe(1);
-    const asked = () => net.take((m) => m.type === "vote").map((m) => `${m.dst}${(m as { pre: boolean }).pre ? " pre" : ""}`).sort();
-    expect(asked()).toEqual(["B", "C", "D", "E"]);
-    // Every request (or its answer) is lost: each peer is asked eight times in all, as
-    // the peers that granted a pre-vote would be, not the usual three.
-    let tries = 1;
-    while (a.nextDeadline() < start + 1000) {
-      a.tick(a.nextDeadline());
-      const round = asked();
-      if (round.length > 0) {
-        expect(round).toEqual(["B", "C", "D", "E"]);
-        tries++;
-      }
-    }
-    expect(tries).toBe(8);
-    // Once a cluster has had a term, a campaign starts with a pre-vote again.
-    const b = net.node("B");
-    b.step({ type: "vote", src: "A", dst: "B", term: 1, pre: false, lastIndex: 0, lastTerm: 0 }, start + 1000);
-    net.take(() => true);
+    expect(a.nextDeadline()).toBe(DEFAULT_CONFIG.firstElectionMax);
+    // The others give it an election timeout more before they would campaign themselves.
+    for (const id of ["B", "C", "D", "E"]) expect(net.node(id).nextDeadline()).toBeGreaterThanOrEqual(DEFAULT_CONFIG.firstElectionMax + DEFAULT_CONFIG.electionTimeoutMin);
+    a.tick(a.nextDeadline());
+    expect([a.role, a.term, a.votedFor]).toEqual(["leader", 1, "A"]);
+    // Its no-op goes out along relay chains at once; not one vote message was sent.
+    expect(net.inFlight.every((m) => m.type === "append")).toBe(true);
+    net.deliver(DEFAULT_CONFIG.firstElectionMax);
+    expect(a.commitIndex).toBe(1);
+    for (const id of ["B", "C", "D", "E"]) expect([net.node(id).leader, net.node(id).term, logTerms(net.node(id))]).toEqual(["A", 1, [1]]);
+  });
+
+  test("if the appointed leader never shows up, the others campaign from term 2, with a pre-vote, and grant term 1 to nobody", () => {
+    const net = new NodeNet(["A", "B", "C", "D", "E"].map((id) => ({ id })));
+    const [b, c] = [net.node("B"), net.node("C")];
+    // Term 1's vote is A's from the start: a forged term-1 candidate gets nothing.
+    c.step({ type: "vote", src: "B", dst: "C", term: 1, pre: false, lastIndex: 0, lastTerm: 0 }, 100);
+    expect(net.take(() => true)).toMatchObject([{ type: "voted", term: 1, granted: false }]);
+    expect(c.votedFor).toBe("A");
+    // A is dead: B's timer runs out, and it asks for pre-votes for term 2, as any
+    // campaign after a leader does (A may be leading the others).
     b.tick(b.nextDeadline());
-    expect(b.role).toBe("precandidate");
-    expect(net.take((m) => m.type === "vote").every((m) => (m as { pre: boolean }).pre)).toBe(true);
+    expect([b.role, b.term, b.votedFor]).toEqual(["precandidate", 1, "A"]);
+    const asked = net.inFlight.filter((m) => m.type === "vote");
+    expect(asked.map((m) => m.dst).sort()).toEqual(["A", "C", "D", "E"]);
+    expect(asked.every((m) => m.type === "vote" && m.pre && m.term === 2)).toBe(true);
+    net.deliver(b.nextDeadline() - 1, (m) => m.dst !== "A" && m.src !== "A");
+    expect([b.role, b.term]).toEqual(["leader", 2]);
+    expect(logTerms(c)).toEqual([2]);
   });
 
   test("a follower that hears from its leader ignores a candidate with a higher term", () => {

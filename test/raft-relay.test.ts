@@ -518,7 +518,9 @@ describe("followers silent since the election", () => {
 
 describe("retransmission back-off", () => {
   test("a leader with a quorum in step probes followers that never answered at the heartbeat pace, not with every put", () => {
-    const net = new NodeNet(IDS.map((id) => ({ id })));
+    // A term-1 leader there was (a new cluster's first leader, appointed, is its
+    // followers' first news of any leader, and probes each quickly until it answers).
+    const net = new NodeNet(IDS.map((id) => ({ id, term: 1 })));
     const a = net.node("A");
     // D and E are gone before A's election (the leader A replaced, killed, say).
     const alive = (m: RaftMessage) => !["D", "E"].includes(m.src) && !["D", "E"].includes(m.dst);
@@ -552,6 +554,29 @@ describe("retransmission back-off", () => {
     // Nothing to D or E since the election's no-op (two puts in the same 4 ms once probed
     // each again, with backing-off waits: six sends each over these ten puts).
     expect(sent).toEqual({ D: 0, E: 0 });
+  });
+
+  test("a new cluster's appointed leader sends its no-op again quickly to a follower that has not answered", () => {
+    const net = new NodeNet(IDS.map((id) => ({ id })));
+    const a = net.node("A");
+    const start = a.nextDeadline();
+    a.tick(start);
+    expect([a.role, a.term]).toEqual(["leader", 1]);
+    // Every packet to or from D is lost for a while; B, C and E answer and commit the no-op.
+    const toD: number[] = [];
+    let now = start;
+    net.deliver(now, (m) => m.dst !== "D" && m.src !== "D");
+    expect(a.commitIndex).toBe(1);
+    while (now < start + 300) {
+      now = Math.max(now + 0.01, a.nextDeadline());
+      a.tick(now);
+      for (const m of net.take((m) => m.dst === "D")) toD.push(now);
+      net.deliver(now, (m) => m.dst !== "D" && m.src !== "D");
+    }
+    // No vote told D of a leader: it is not left to the heartbeat pace (a second), but
+    // tried again within milliseconds, then backing off.
+    expect(toD.length).toBeGreaterThanOrEqual(3);
+    expect(toD[0]! - start).toBeLessThan(10);
   });
 
   test("once the followers in step no longer make a quorum, a silent one is probed again at once", () => {

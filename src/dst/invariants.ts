@@ -5,8 +5,9 @@
 // - a "ghost" table holds, for each (index, term) ever seen, the entry and the term before
 //   it: two logs agreeing on it then agree on the whole prefix, by induction (log matching);
 // - a ledger holds the one entry chosen at each index: every commit and every apply on any
-//   replica must match it (state machine safety), and every new leader's log must hold it
-//   all (leader completeness);
+//   replica must match it (state machine safety), and every new leader's log must hold
+//   every entry chosen in an earlier term (leader completeness, as the paper states it:
+//   a late-starting replica may still take term 1, its appointed term, as an empty log);
 // - sharper: no replica (crashed ones too) that lacks a committed entry may be able to collect a
 //   majority of votes on log grounds (§5.4.1 up-to-date check). Raft's safety proof shows
 //   every member of the committing majority refuses such a candidate, so this holds at
@@ -45,6 +46,8 @@ export class InvariantChecker {
   private readonly ghosts = new Map<number, Ghost[]>();
   /** ledger[i]: the entry chosen at index i, once any replica committed or applied it. */
   private readonly ledger: LogEntry[] = [];
+  /** chosenIn[i]: the term of the replica that first committed or applied ledger[i]. */
+  private readonly chosenIn: number[] = [];
   /** Set when a log end or the ledger changed, so the electability check must run. */
   private logsMoved = false;
   /** The first violation found, with the virtual time; later ones are not looked for. */
@@ -142,19 +145,19 @@ export class InvariantChecker {
         return this.fail(`log matching: ${id} has ${show(entry)} at ${i} after t${prevTerm}, another log has [t${ghost.term} ${ghost.key}=${ghost.value}] after t${ghost.prevTerm}`);
       }
       // An entry rewritten below the commit index: the chosen one was lost.
-      if (i <= watch.commit) this.choose(id, i, entry, "rewrote committed");
+      if (i <= watch.commit) this.choose(id, raft.term, i, entry, "rewrote committed");
     }
 
     const commit = raft.commitIndex;
     if (commit < watch.commit) return this.fail(`${id}: commit index went back from ${watch.commit} to ${commit}`);
     if (commit > last) return this.fail(`${id}: commit index ${commit} beyond its log (${last})`);
-    for (let i = watch.commit + 1; i <= commit; i++) this.choose(id, i, log.entry(i), "committed");
+    for (let i = watch.commit + 1; i <= commit; i++) this.choose(id, raft.term, i, log.entry(i), "committed");
     watch.commit = commit;
 
     const applied = raft.lastApplied;
     if (applied < watch.applied) return this.fail(`${id}: lastApplied went back from ${watch.applied} to ${applied}`);
     if (applied > commit) return this.fail(`${id}: applied ${applied} beyond its commit index ${commit}`);
-    for (let i = watch.applied + 1; i <= applied; i++) this.choose(id, i, log.entry(i), "applied");
+    for (let i = watch.applied + 1; i <= applied; i++) this.choose(id, raft.term, i, log.entry(i), "applied");
     watch.applied = applied;
 
     const role = raft.role;
@@ -164,10 +167,10 @@ export class InvariantChecker {
       const other = this.leaderOfTerm.get(term);
       if (other !== undefined && other !== id) return this.fail(`election safety: ${id} and ${other} both lead term ${term}`);
       this.leaderOfTerm.set(term, id);
-      // Leader completeness: every entry chosen so far is in the new leader's log.
+      // Leader completeness: every entry chosen in an earlier term is in the new leader's log.
       for (let i = 1; i < this.ledger.length; i++) {
         const chosen = this.ledger[i];
-        if (chosen === undefined) continue;
+        if (chosen === undefined || this.chosenIn[i]! >= term) continue;
         if (i > last || !sameEntry(log.entry(i), chosen)) {
           return this.fail(`leader completeness: ${id} leads term ${term} without committed ${show(chosen)} at ${i} (has ${i > last ? "nothing" : show(log.entry(i))})`);
         }
@@ -178,10 +181,11 @@ export class InvariantChecker {
   }
 
   /** Records or compares the entry chosen at `index`. */
-  private choose(id: NodeId, index: number, entry: LogEntry, how: string): void {
+  private choose(id: NodeId, term: number, index: number, entry: LogEntry, how: string): void {
     const chosen = this.ledger[index];
     if (chosen === undefined) {
       this.ledger[index] = { term: entry.term, key: entry.key, value: entry.value };
+      this.chosenIn[index] = term;
       this.logsMoved = true;
     } else if (!sameEntry(chosen, entry)) {
       this.fail(`state machine safety: ${id} ${how} ${show(entry)} at ${index}, but ${show(chosen)} was chosen there`);

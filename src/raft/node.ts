@@ -191,6 +191,8 @@ export class RaftNode {
   /** Per fellow follower, the last relay it sent us: its match, in which term, from which send. */
   private readonly relaysHeard = new Map<NodeId, { term: number; match: number; sentAt: number }>();
   private electionDeadline: number;
+  /** The leader of term 1 (firstTimeout). */
+  private readonly appointed: NodeId;
   /** As leader: a tick found us quiet (until a client wakes us), and when one last did. */
   private fellQuiet = false;
   private wokeAt = Number.NEGATIVE_INFINITY;
@@ -240,7 +242,21 @@ export class RaftNode {
     this.quorumValues = new Float64Array(size);
     this.rankedPeers = [...this.peers];
     this.rankKeys = new Float64Array(this.peers.length);
-    this.electionDeadline = options.now + this.uniform(this.config.firstElectionMin, this.config.firstElectionMax);
+    this.appointed = [this.id, ...this.peers].sort()[0]!;
+    this.electionDeadline = options.now + this.firstTimeout();
+  }
+
+  /**
+   * A new cluster's first leader is appointed, not elected: the lowest ID leads term 1,
+   * which every replica knows from its peer list, so no vote is needed and nobody else
+   * can be granted one (becomeFollower). Its timer runs out at firstElectionMax; the
+   * others wait an election timeout longer, and campaign only if it never reached them
+   * (startPreVote). A replica restarted past term 0 draws its first timeout as ever.
+   */
+  private firstTimeout(): number {
+    const { firstElectionMin, firstElectionMax, electionTimeoutMin, electionTimeoutMax } = this.config;
+    if (this._term > 0) return this.uniform(firstElectionMin, firstElectionMax);
+    return this.id === this.appointed ? firstElectionMax : firstElectionMax + this.uniform(electionTimeoutMin, electionTimeoutMax);
   }
 
   get term(): number { return this._term; }
@@ -812,7 +828,12 @@ export class RaftNode {
    */
   private resendAt(progress: Progress): number {
     const heartbeatAt = progress.lastSentAt + this.heartbeatPace(progress);
-    const urgent = !progress.probing || (this._commitIndex < this.log.lastIndex && this.inStepFollowers() < majority(this.clusterSize) - 1);
+    // The first leader ever (appointed, not elected) is its followers' first news of any
+    // leader: its no-op is urgent to each until answered, as an election's votes would be.
+    const urgent =
+      !progress.probing ||
+      (this.firstLeaderEver() && !progress.answeredOnce) ||
+      (this._commitIndex < this.log.lastIndex && this.inStepFollowers() < majority(this.clusterSize) - 1);
     if (urgent && this.awaitingAnswer(progress)) {
       // Two quick retries first: on a lossy link a live follower is worth them. Then the
       // gap grows fourfold under light loss (16, 64, 256 ms, then the heartbeat): a
@@ -1172,12 +1193,17 @@ export class RaftNode {
   }
 
   private startPreVote(now: number): void {
-    // A cluster that never elected anyone has no leader to disrupt: the pre-vote round
-    // would only cost its messages (one request and one answer per peer). Every peer is
-    // then asked as often as a pre-vote's granters would be: at startup all are alive.
     if (this._term === 0) {
-      this.startElection(now, this.peers);
-      return;
+      // A new cluster: we are its appointed leader (firstTimeout), or it never reached us
+      // and we campaign for term 2, with a pre-vote, as it may be leading the others.
+      if (this.id === this.appointed) {
+        this._term = 1;
+        this._votedFor = this.id;
+        this.becomeLeader(now);
+        return;
+      }
+      this._term = 1;
+      this._votedFor = this.appointed;
     }
     if (this._leader !== undefined) this.silentLeader = this._leader;
     this._role = "precandidate";
@@ -1190,10 +1216,9 @@ export class RaftNode {
     this.requestVotes(now);
   }
 
-  /** `willing`: the peers to ask as long as pre-vote granters (by default, this round's). */
-  private startElection(now: number, willing: Iterable<NodeId> = this.votes): void {
+  private startElection(now: number): void {
     this.preGranted.clear();
-    for (const peer of willing) if (peer !== this.id) this.preGranted.add(peer);
+    for (const peer of this.votes) if (peer !== this.id) this.preGranted.add(peer);
     this._term++;
     this._votedFor = this.id;
     this._role = "candidate";
@@ -1327,7 +1352,8 @@ export class RaftNode {
     const wasLeader = this._role === "leader";
     if (term > this._term) {
       this._term = term;
-      this._votedFor = undefined;
+      // Term 1's vote was the appointed leader's from the start (firstTimeout).
+      this._votedFor = term === 1 ? this.appointed : undefined;
     }
     this._role = "follower";
     this._leader = leader;

@@ -103,7 +103,11 @@ export interface RaftConfig {
   /** Election timeouts are drawn uniformly from [min, max). */
   readonly electionTimeoutMin: number;
   readonly electionTimeoutMax: number;
-  /** The first timeout after start: nothing is sent before it (SPEC §1 start-up hazard). */
+  /**
+   * The first timeout after start: nothing is sent before it (SPEC §1 start-up hazard). A
+   * new cluster's appointed leader (the lowest ID) takes term 1 at the max, the others wait
+   * an election timeout longer; a restarted replica draws it from [min, max).
+   */
   readonly firstElectionMin: number;
   readonly firstElectionMax: number;
   /**
