@@ -221,12 +221,13 @@ describe("pre-vote and check-quorum", () => {
     expect(c.votedFor).toBe("A");
     // A is dead: B's timer runs out, and it asks for pre-votes for term 2, as any
     // campaign after a leader does (A may be leading the others).
-    b.tick(b.nextDeadline());
+    const start = b.nextDeadline();
+    b.tick(start);
     expect([b.role, b.term, b.votedFor]).toEqual(["precandidate", 1, "A"]);
     const asked = net.inFlight.filter((m) => m.type === "vote");
     expect(asked.map((m) => m.dst).sort()).toEqual(["A", "C", "D", "E"]);
     expect(asked.every((m) => m.type === "vote" && m.pre && m.term === 2)).toBe(true);
-    net.deliver(b.nextDeadline() - 1, (m) => m.dst !== "A" && m.src !== "A");
+    net.deliver(start, (m) => m.dst !== "A" && m.src !== "A");
     expect([b.role, b.term]).toEqual(["leader", 2]);
     expect(logTerms(c)).toEqual([2]);
   });
