@@ -518,8 +518,8 @@ describe("followers silent since the election", () => {
 
 describe("retransmission back-off", () => {
   test("a leader with a quorum in step probes followers that never answered at the heartbeat pace, not with every put", () => {
-    // A term-1 leader there was (a new cluster's first leader, appointed, is its
-    // followers' first news of any leader, and probes each quickly until it answers).
+    // Past term 1, so A's is an ordinary election (a new cluster's appointed leader is its
+    // followers' first news of any leader, and sends to each quickly until it answers).
     const net = new NodeNet(IDS.map((id) => ({ id, term: 1 })));
     const a = net.node("A");
     // D and E are gone before A's election (the leader A replaced, killed, say).
@@ -562,7 +562,8 @@ describe("retransmission back-off", () => {
     const start = a.nextDeadline();
     a.tick(start);
     expect([a.role, a.term]).toEqual(["leader", 1]);
-    // Every packet to or from D is lost for a while; B, C and E answer and commit the no-op.
+    // Every packet to or from D is lost for a while: the chain through D and E fails, and
+    // B and C make the quorum for the no-op.
     const toD: number[] = [];
     let now = start;
     net.deliver(now, (m) => m.dst !== "D" && m.src !== "D");
