@@ -564,15 +564,16 @@ describe("retransmission back-off", () => {
     expect([a.role, a.term]).toEqual(["leader", 1]);
     // Every packet to or from D is lost for a while: the chain through D and E fails, and
     // B and C make the quorum for the no-op.
+    const withoutD = (m: RaftMessage) => m.dst !== "D" && m.src !== "D";
     const toD: number[] = [];
     let now = start;
-    net.deliver(now, (m) => m.dst !== "D" && m.src !== "D");
+    net.deliver(now, withoutD);
     expect(a.commitIndex).toBe(1);
     while (now < start + 300) {
       now = Math.max(now + 0.01, a.nextDeadline());
       a.tick(now);
       for (const m of net.take((m) => m.dst === "D")) toD.push(now);
-      net.deliver(now, (m) => m.dst !== "D" && m.src !== "D");
+      net.deliver(now, withoutD);
     }
     // No vote told D of a leader: it is not left to the heartbeat pace (a second), but
     // tried again within milliseconds, then backing off.

@@ -1194,16 +1194,15 @@ export class RaftNode {
 
   private startPreVote(now: number): void {
     if (this._term === 0) {
-      // A new cluster: we are its appointed leader (firstTimeout), or it never reached us
-      // and we campaign for term 2, with a pre-vote, as it may be leading the others.
+      // A new cluster: term 1 and its vote are the appointed leader's (firstTimeout). We
+      // are it, or it never reached us and we campaign for term 2, with a pre-vote, as it
+      // may be leading the others.
+      this._term = 1;
+      this._votedFor = this.appointed;
       if (this.id === this.appointed) {
-        this._term = 1;
-        this._votedFor = this.id;
         this.becomeLeader(now);
         return;
       }
-      this._term = 1;
-      this._votedFor = this.appointed;
     }
     if (this._leader !== undefined) this.silentLeader = this._leader;
     this._role = "precandidate";
