@@ -1,7 +1,8 @@
 // Compiles ./3700kvstore with `bun build --compile`, only when a source is newer than the
 // binary (or with --force). Scripts and tests call ensureBuilt() before using the binary.
 // The floor replica (test/fixtures/floor-replica.ts) is compiled the same way on demand
-// (ensureFloorBuilt), so that its start-up and latency compare with ours.
+// (ensureFloorBuilt), so that its start-up and latency compare with ours; so is the
+// straightforward build (test/fixtures/straightforward-replica.ts, ensureStraightforwardBuilt).
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
@@ -21,6 +22,9 @@ const LOCKS_AND_CONFIG = ["package.json", "bun.lock", "package-lock.json", "tsco
 const REPLICA: Target = { entry: "src/main.ts", outfile: BINARY, inputs: ["src", ...LOCKS_AND_CONFIG] };
 // The fixture imports a few of src/net's modules: any change in src rebuilds it too.
 const FLOOR: Target = { entry: "test/fixtures/floor-replica.ts", outfile: FLOOR_BINARY, inputs: ["test/fixtures", "src", ...LOCKS_AND_CONFIG] };
+/** The textbook build our message counts are held against (the suite's --straightforward), compiled as ours is. */
+export const STRAIGHTFORWARD_BINARY = join(ROOT, "node_modules", ".cache", "kvstore", "straightforward-replica");
+const STRAIGHTFORWARD: Target = { ...FLOOR, entry: "test/fixtures/straightforward-replica.ts", outfile: STRAIGHTFORWARD_BINARY };
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;
@@ -57,6 +61,10 @@ export function ensureBuilt(force = false): Promise<string> {
 
 export function ensureFloorBuilt(force = false): Promise<string> {
   return compile(FLOOR, force);
+}
+
+export function ensureStraightforwardBuilt(force = false): Promise<string> {
+  return compile(STRAIGHTFORWARD, force);
 }
 
 /**

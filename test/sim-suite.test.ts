@@ -1,5 +1,7 @@
-// `bun run suite --floor` end to end on a small quiet scenario: the floor replica runs
-// compiled as ours is, beside ours, and its start-up and resources are reported apart.
+// `bun run suite --floor --straightforward` end to end on a small quiet scenario: the floor
+// replica and the straightforward build run compiled as ours is, beside ours; the floor's
+// start-up and resources are reported apart, and our messages as a share of the
+// straightforward build's.
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,12 +13,12 @@ const FLOOR_SCRIPT = resolve(import.meta.dir, "fixtures/floor-replica.ts");
 const dir = mkdtempSync(join(tmpdir(), "kvsuite-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-test("--floor runs the compiled floor replica beside ours and reports both start-ups", async () => {
+test("--floor and --straightforward run their compiled replicas beside ours and report them", async () => {
   const scenario = join(dir, "quiet.json");
   writeFileSync(scenario, JSON.stringify({ lifetime: 5, replicas: 3, requests: 100, mix: 0, start_wait: 1, end_wait: 0.5, seed: 5 }));
   const json = join(dir, "report.json");
   // Ours is the floor script here: the test is about the suite, not about our replica.
-  const proc = Bun.spawn([process.execPath, SUITE, scenario, "--replica", FLOOR_SCRIPT, "--floor", "--lifetime", "2", "--json", json], { stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([process.execPath, SUITE, scenario, "--replica", FLOOR_SCRIPT, "--floor", "--straightforward", "--lifetime", "2", "--json", json], { stdout: "pipe", stderr: "pipe" });
   const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   expect(`${code}\n${err}`).toStartWith("0\n");
   const report = JSON.parse(readFileSync(json, "utf8")) as SuiteReport;
@@ -31,4 +33,13 @@ test("--floor runs the compiled floor replica beside ours and reports both start
   expect(out).toContain("Replicas (3): start to connected p50");
   expect(out).toContain("Floor replicas (3): start to connected p50");
   expect(out).toContain("Latency floor (trivial replica on quiet)");
+  // The straightforward build: compiled, run once on the same scenario and seed, its
+  // messages beside ours (here the floor script's, which broadcasts once a put).
+  expect(report.straightforwardReplica).toEndWith("/straightforward-replica");
+  expect(report.straightforwardRuns).toHaveLength(1);
+  expect(report.straightforwardRuns[0]!.verdict.correct).toBe(true);
+  const [row] = report.straightforward!.rows;
+  expect(row).toMatchObject({ scenario: "quiet", runs: 1, theirs: report.straightforwardRuns[0]!.stats.totalMsgs, ours: report.runs[0]!.stats.totalMsgs });
+  expect(row!.share).toBeCloseTo(row!.ours! / row!.theirs);
+  expect(out).toContain("Straightforward build (textbook Raft");
 }, 60_000);

@@ -1,6 +1,7 @@
 // Which program to run as the replica: --replica PATH as given, else our own binary,
 // rebuilt first when its sources are newer (scripts/build.ts, owned by the build). The
-// floor replica likewise: compiled as ours is when the build script can, else the script.
+// floor replica and the straightforward build likewise: compiled as ours is when the
+// build script can, else the script.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 
@@ -9,10 +10,12 @@ export const DEFAULT_REPLICA = resolve(REPO_ROOT, "3700kvstore");
 const BUILD_SCRIPT = resolve(REPO_ROOT, "scripts/build.ts");
 
 export const FLOOR_SCRIPT = resolve(REPO_ROOT, "test/fixtures/floor-replica.ts");
+export const STRAIGHTFORWARD_SCRIPT = resolve(REPO_ROOT, "test/fixtures/straightforward-replica.ts");
 
 interface BuildModule {
   ensureBuilt?: () => Promise<string>;
   ensureFloorBuilt?: () => Promise<string>;
+  ensureStraightforwardBuilt?: () => Promise<string>;
 }
 
 async function buildModule(): Promise<BuildModule> {
@@ -31,4 +34,10 @@ export async function resolveReplica(given: string | undefined): Promise<string>
 export async function resolveFloorReplica(): Promise<string> {
   const build = await buildModule();
   return typeof build.ensureFloorBuilt === "function" ? resolve(await build.ensureFloorBuilt()) : FLOOR_SCRIPT;
+}
+
+/** The textbook build our message counts are held against (the suite's --straightforward). */
+export async function resolveStraightforwardReplica(): Promise<string> {
+  const build = await buildModule();
+  return typeof build.ensureStraightforwardBuilt === "function" ? resolve(await build.ensureStraightforwardBuilt()) : STRAIGHTFORWARD_SCRIPT;
 }

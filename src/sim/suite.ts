@@ -9,7 +9,7 @@ import { parseCommand } from "../util/usage.ts";
 import type { Subprocess } from "bun";
 import { processAlive, registerCleanup, removeDir, runCommand } from "./cleanup.ts";
 import { Progress, formatDuration, type JobView } from "./progress.ts";
-import { REPO_ROOT, resolveFloorReplica, resolveReplica } from "./replica-path.ts";
+import { REPO_ROOT, resolveFloorReplica, resolveReplica, resolveStraightforwardReplica } from "./replica-path.ts";
 import type { RunReport } from "./report.ts";
 import { loadScenario, OFFICIAL_SCENARIOS, type Scenario } from "./scenario.ts";
 import { parseSeeds } from "./seeds.ts";
@@ -24,6 +24,10 @@ const USAGE = `usage: bun run suite [scenario names or files...] [options]
   --json FILE     where to write the JSON report (default reports/suite-<time>.json)
   --floor         also run the trivial fixture replica, compiled as ours is, beside ours
                   on the quiet scenarios: the latency and start-up floor
+  --straightforward
+                  also run the straightforward build (textbook Raft: every put to every
+                  follower, every append answered) beside ours on the quiet scenarios,
+                  and print our messages as a share of its
   -h, --help      this text`;
 
 const CLI = resolve(import.meta.dir, "cli.ts");
@@ -32,7 +36,7 @@ interface Job extends JobView {
   scenario: Scenario;
   path: string;
   seed: number | undefined;
-  kind: "ours" | "floor";
+  kind: "ours" | "floor" | "straightforward";
   report?: RunReport;
   error?: string;
 }
@@ -45,6 +49,11 @@ export interface FloorSummary {
   putP50: number;
   /** Our get/put p50 divided by the floor's median latency (same scenarios when run). */
   ratios: { get: number | null; put: number | null };
+}
+
+/** Our messages beside the straightforward build's, on the same scenarios and seeds. */
+export interface StraightforwardSummary {
+  rows: { scenario: string; runs: number; theirs: number; ours: number | null; share: number | null }[];
 }
 
 export interface SuiteReport {
@@ -63,6 +72,9 @@ export interface SuiteReport {
   hostSteal: StealSummary | null;
   runs: RunReport[];
   floorRuns: RunReport[];
+  straightforward: StraightforwardSummary | null;
+  straightforwardReplica: string | null;
+  straightforwardRuns: RunReport[];
   errors: { label: string; error: string }[];
 }
 
@@ -120,6 +132,31 @@ function floorSummary(floorRuns: RunReport[], ours: RunReport[]): FloorSummary |
   };
 }
 
+/** Mean total_msgs a run, ours and the straightforward build's, per scenario it ran. */
+function straightforwardSummary(theirs: RunReport[], ours: RunReport[]): StraightforwardSummary | null {
+  if (theirs.length === 0) return null;
+  const mean = (runs: RunReport[]) => runs.reduce((sum, r) => sum + r.stats.totalMsgs, 0) / runs.length;
+  const rows = [...new Set(theirs.map((r) => r.scenario))].map((scenario) => {
+    const mine = theirs.filter((r) => r.scenario === scenario);
+    // Our runs of the same scenario and seeds, so that both means cover the same schedules.
+    const seeds = new Set(mine.map((r) => r.seed));
+    const same = ours.filter((r) => r.scenario === scenario && seeds.has(r.seed));
+    const ourMean = same.length > 0 ? mean(same) : null;
+    const theirMean = mean(mine);
+    return { scenario, runs: mine.length, theirs: theirMean, ours: ourMean, share: ourMean === null || theirMean === 0 ? null : ourMean / theirMean };
+  });
+  return { rows };
+}
+
+export function formatStraightforward(summary: StraightforwardSummary): string {
+  const lines = summary.rows.map((row) => {
+    const ours = row.ours === null ? "ours n/a" : `ours ${row.ours.toFixed(1)}`;
+    const share = row.share === null ? "" : `: ${(row.share * 100).toFixed(0)}% of its messages`;
+    return `  ${row.scenario} (${row.runs} run${row.runs === 1 ? "" : "s"}): ${row.theirs.toFixed(1)} messages a run, ${ours}${share}`;
+  });
+  return `\nStraightforward build (textbook Raft, test/fixtures/straightforward-raft.ts), total_msgs beside ours:\n${lines.join("\n")}`;
+}
+
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
@@ -138,6 +175,7 @@ async function main(): Promise<number> {
       lifetime: { type: "string" },
       json: { type: "string" },
       floor: { type: "boolean", default: false },
+      straightforward: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -163,10 +201,11 @@ async function main(): Promise<number> {
   }
   const replica = await resolveReplica(values.replica);
   const floorReplica = values.floor ? await resolveFloorReplica() : undefined;
+  const straightforwardReplica = values.straightforward ? await resolveStraightforwardReplica() : undefined;
 
   const jobs: Job[] = [];
   const addJob = (kind: Job["kind"], { path, scenario }: (typeof scenarios)[number], seed: number | undefined) => {
-    const label = runLabel(kind === "floor", scenario.name, seed);
+    const label = `${kind === "straightforward" ? "straightforward:" : ""}${runLabel(kind === "floor", scenario.name, seed)}`;
     jobs.push({ label, lifetime: scenario.lifetime, startedAt: undefined, done: false, scenario, path, seed, kind });
   };
   const quiet = (x: (typeof scenarios)[number]) => x.scenario.events.length === 0 && x.scenario.drops === 0;
@@ -177,12 +216,16 @@ async function main(): Promise<number> {
     for (const seed of seeds ?? [undefined]) {
       addJob("ours", entry, seed);
       if (values.floor && quiet(entry)) addJob("floor", entry, seed);
+      if (values.straightforward && quiet(entry)) addJob("straightforward", entry, seed);
     }
   }
   if (values.floor && !scenarios.some(quiet)) {
     const simple = { path: "simple-1", scenario: loadScenario("simple-1", { lifetime }) };
     for (const seed of seeds ?? [undefined]) addJob("floor", simple, seed);
   }
+  // The straightforward build is correct only where nobody is deposed: with no quiet
+  // scenario chosen it gets none (its count would not be beside ours anyway).
+  if (values.straightforward && !scenarios.some(quiet)) console.error("suite: --straightforward runs only on quiet scenarios (no drops, no events); none chosen");
 
   const outDir = mkdtempSync(join(tmpdir(), "kvsuite-"));
   const unregister = registerCleanup(() => {
@@ -199,7 +242,8 @@ async function main(): Promise<number> {
   const progress = new Progress(jobs, parallel);
   progress.start();
   try {
-    await runPool(jobs, parallel, (job, i) => runJob(job, job.kind === "floor" && floorReplica !== undefined ? floorReplica : replica, lifetime, outDir, i), progress);
+    const programOf = (job: Job) => (job.kind === "floor" ? (floorReplica ?? replica) : job.kind === "straightforward" ? (straightforwardReplica ?? replica) : replica);
+    await runPool(jobs, parallel, (job, i) => runJob(job, programOf(job), lifetime, outDir, i), progress);
   } finally {
     progress.stop();
     unregister();
@@ -208,6 +252,7 @@ async function main(): Promise<number> {
 
   const ours = jobs.filter((j) => j.kind === "ours" && j.report).map((j) => j.report!);
   const floorRuns = jobs.filter((j) => j.kind === "floor" && j.report).map((j) => j.report!);
+  const straightforwardRuns = jobs.filter((j) => j.kind === "straightforward" && j.report).map((j) => j.report!);
   const errors = jobs.filter((j) => j.error).map((j) => ({ label: j.label, error: j.error! }));
   const rows = aggregate(ours);
   const floor = floorSummary(floorRuns, ours);
@@ -225,6 +270,9 @@ async function main(): Promise<number> {
     hostSteal: stealSummary(ours, floorRuns),
     runs: ours,
     floorRuns,
+    straightforward: straightforwardSummary(straightforwardRuns, ours),
+    straightforwardReplica: straightforwardReplica ?? null,
+    straightforwardRuns,
     errors,
   };
 
@@ -242,6 +290,7 @@ async function main(): Promise<number> {
   const split = formatCpuSplit(report.resources);
   if (split) console.log(split);
   if (report.floorResources) console.log(formatResources(report.floorResources, "Floor replicas"));
+  if (report.straightforward) console.log(formatStraightforward(report.straightforward));
   console.log(formatSteal(report.hostSteal));
   const jsonPath = resolve(values.json ?? join(REPO_ROOT, "reports", `suite-${started.toISOString().replace(/[:.]/g, "-")}.json`));
   mkdirSync(dirname(jsonPath), { recursive: true });
