@@ -41,5 +41,7 @@ test("--floor and --straightforward run their compiled replicas beside ours and 
   const [row] = report.straightforward!.rows;
   expect(row).toMatchObject({ scenario: "quiet", runs: 1, theirs: report.straightforwardRuns[0]!.stats.totalMsgs, ours: report.runs[0]!.stats.totalMsgs });
   expect(row!.share).toBeCloseTo(row!.ours! / row!.theirs);
+  expect(row!.theirPutP50).toBe(report.straightforwardRuns[0]!.extras.latency.put.p50);
+  expect(row!.ourPutP50).toBe(report.runs[0]!.extras.latency.put.p50);
   expect(out).toContain("Straightforward build (textbook Raft");
 }, 60_000);

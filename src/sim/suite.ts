@@ -51,9 +51,12 @@ export interface FloorSummary {
   ratios: { get: number | null; put: number | null };
 }
 
-/** Our messages beside the straightforward build's, on the same scenarios and seeds. */
+/**
+ * Our messages beside the straightforward build's, on the same scenarios and seeds (means
+ * a run), and what its every-follower sends buy it: put p50 (median over the runs, in s).
+ */
 export interface StraightforwardSummary {
-  rows: { scenario: string; runs: number; theirs: number; ours: number | null; share: number | null }[];
+  rows: { scenario: string; runs: number; theirs: number; ours: number | null; share: number | null; theirPutP50: number; ourPutP50: number | null }[];
 }
 
 export interface SuiteReport {
@@ -143,7 +146,16 @@ function straightforwardSummary(theirs: RunReport[], ours: RunReport[]): Straigh
     const same = ours.filter((r) => r.scenario === scenario && seeds.has(r.seed));
     const ourMean = same.length > 0 ? mean(same) : null;
     const theirMean = mean(mine);
-    return { scenario, runs: mine.length, theirs: theirMean, ours: ourMean, share: ourMean === null || theirMean === 0 ? null : ourMean / theirMean };
+    const putP50 = (runs: RunReport[]) => classicMedian(runs.map((r) => r.extras.latency.put.p50));
+    return {
+      scenario,
+      runs: mine.length,
+      theirs: theirMean,
+      ours: ourMean,
+      share: ourMean === null || theirMean === 0 ? null : ourMean / theirMean,
+      theirPutP50: putP50(mine),
+      ourPutP50: same.length > 0 ? putP50(same) : null,
+    };
   });
   return { rows };
 }
@@ -152,7 +164,9 @@ export function formatStraightforward(summary: StraightforwardSummary): string {
   const lines = summary.rows.map((row) => {
     const ours = row.ours === null ? "ours n/a" : `ours ${row.ours.toFixed(1)}`;
     const share = row.share === null ? "" : `: ${(row.share * 100).toFixed(0)}% of its messages`;
-    return `  ${row.scenario} (${row.runs} run${row.runs === 1 ? "" : "s"}): ${row.theirs.toFixed(1)} messages a run, ${ours}${share}`;
+    const ms = (s: number) => `${(s * 1000).toFixed(3)}ms`;
+    const latency = `; its put p50 ${ms(row.theirPutP50)}${row.ourPutP50 === null ? "" : `, ours ${ms(row.ourPutP50)}`}`;
+    return `  ${row.scenario} (${row.runs} run${row.runs === 1 ? "" : "s"}): ${row.theirs.toFixed(1)} messages a run, ${ours}${share}${latency}`;
   });
   return `\nStraightforward build (textbook Raft, test/fixtures/straightforward-raft.ts), total_msgs beside ours:\n${lines.join("\n")}`;
 }
