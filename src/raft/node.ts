@@ -1,5 +1,6 @@
 // The Raft core: a deterministic state machine. Time comes in as `now` arguments,
 // randomness from the injected generator, messages go out through the host. No I/O here.
+import { AnswerKnowledge } from "./answer-knowledge.ts";
 import { fanout, LossEstimate } from "./fanout.ts";
 import { leaseHolds } from "./lease.ts";
 import { RaftLog } from "./log.ts";
@@ -90,8 +91,6 @@ export const HEARTBEAT_RETRY_MS = 50;
  * longest election timeouts after we took over for that put's leader to settle it.
  */
 const GUESS_WAIT_TIMEOUTS = 1;
-/** Leaders of this many recent terms are remembered (whose puts a new leader may guess about). */
-const TERM_LEADERS_KEPT = 8;
 /** A follower that never answered us is taken as gone after this many silent heartbeat intervals. */
 const SILENT_AFTER = 4;
 /** ... and is then sent to at least once per this many intervals. */
@@ -161,30 +160,12 @@ export class RaftNode {
    * ~240 µs in the real simulator).
    */
   private leaseFrom = Number.NEGATIVE_INFINITY;
-  /** The highest commit index a voter has told us of: those entries were answered already. */
-  private peerCommit = 0;
-  /** The highest commit index a leader's append told us: that leader had answered up to there. */
-  private leaderToldCommit = 0;
-  /** The highest such index a voter has told us of. */
-  private peerToldCommit = 0;
-  /** Our last successful answer to a leader: its term and our match (votes carry it). */
-  private ackTerm = 0;
-  private acked = 0;
-  /** Per voter, the last successful answer it gave a leader (from its vote replies). */
-  private readonly peerAcks = new Map<NodeId, { term: number; index: number }>();
-  /** Who led each recent term we followed: the replica that would answer its puts. */
-  private readonly termLeaders = new Map<number, NodeId>();
+  /** Which puts an earlier leader already answered (our floor when we take over). */
+  private readonly answers: AnswerKnowledge;
   /** As leader: entries above this, up to our floor, we took as answered on a guess. */
   private guessedAbove = 0;
   private leaderSince = Number.NEGATIVE_INFINITY;
-  /** The last entry we relayed to the end of a chain (index and term): see becomeLeader. */
-  private relayedIndex = 0;
-  private relayedTerm = 0;
-  /** The chain's end we relayed that entry to, and whether the entry was new in that term. */
-  private relayedTo: NodeId | undefined;
-  private relayedFresh = false;
-  /** When we relayed it, and when our current (or last) campaign round began. */
-  private relayedAt = Number.NEGATIVE_INFINITY;
+  /** When our current (or last) campaign round began. */
   private roundStartedAt = Number.NEGATIVE_INFINITY;
   /** The leader whose silence started our campaign: asked once per round, not again. */
   private silentLeader: NodeId | undefined;
@@ -243,6 +224,7 @@ export class RaftNode {
     this.rankedPeers = [...this.peers];
     this.rankKeys = new Float64Array(this.peers.length);
     this.appointed = [this.id, ...this.peers].sort()[0]!;
+    this.answers = new AnswerKnowledge(this.id, this.peers, this.log);
     this.electionDeadline = options.now + this.firstTimeout();
   }
 
@@ -279,7 +261,7 @@ export class RaftNode {
 
   /**
    * The entries we took over as answered without their leader having told us so (the
-   * chain's end's, the voters' and the relayer's knowledge: answeredBefore) are those
+   * chain's end's, the voters' and the relayer's knowledge: AnswerKnowledge.answeredBefore) are those
    * after this index, up to leaderCommitFloor; none when every one was told.
    */
   get guessedAfter(): number { return this.guessedAbove; }
@@ -294,7 +276,7 @@ export class RaftNode {
   guessSettled(index: number, now: number): boolean {
     if (index <= this.guessedAbove || index > this._leaderCommitFloor) return true;
     if (now >= this.guessWaitEnds()) return true;
-    const owner = this.termLeaders.get(this.log.termAt(index));
+    const owner = this.answers.leaderOf(this.log.termAt(index));
     if (owner === this.id) return true;
     if (owner === undefined) return false; // a term we did not follow: the timeout decides
     return this.progress.get(owner)?.knowsFirstCommit ?? false;
@@ -486,28 +468,14 @@ export class RaftNode {
     this.sendVoted(request.src, this._term, false, granted);
   }
 
-  /** A (pre-)vote answer also says what we know of what our last leader answered (answeredBefore). */
+  /** A (pre-)vote answer also says what we know of what our last leader answered (AnswerKnowledge). */
   private sendVoted(to: NodeId, term: number, pre: boolean, granted: boolean): void {
-    this.host.send({ type: "voted", src: this.id, dst: to, term, pre, granted, commit: this._commitIndex, told: this.leaderToldCommit, ackTerm: this.ackTerm, acked: this.acked });
+    const { leaderToldCommit: told, ackTerm, acked } = this.answers;
+    this.host.send({ type: "voted", src: this.id, dst: to, term, pre, granted, commit: this._commitIndex, told, ackTerm, acked });
   }
 
   private onVoteReply(reply: VoteReply, now: number): void {
-    if (reply.commit > this.peerCommit) this.peerCommit = reply.commit;
-    if (reply.told > this.peerToldCommit) this.peerToldCommit = reply.told;
-    const ack = this.peerAcks.get(reply.src);
-    if (ack === undefined) this.peerAcks.set(reply.src, { term: reply.ackTerm, index: reply.acked });
-    else if (reply.ackTerm > ack.term || (reply.ackTerm === ack.term && reply.acked > ack.index)) {
-      ack.term = reply.ackTerm;
-      ack.index = reply.acked;
-    }
-    // The chain's end we relayed to would have committed the entry on receiving it (it
-    // was new in its leader's term: replicatedOnMajority). Its commit below it says our
-    // relay never arrived: nobody answered that put, so our guess is withdrawn. Only an
-    // answer to a round we began after relaying says so: a late one from an earlier
-    // campaign was written before the relay could arrive.
-    if (reply.src === this.relayedTo && this.relayedFresh && reply.commit < this.relayedIndex && this.campaigning() && this.roundStartedAt >= this.relayedAt) {
-      this.relayedIndex = 0;
-    }
+    this.answers.noteVoteReply(reply, this.campaigning() ? this.roundStartedAt : undefined);
     if (reply.pre) {
       // A grant that came after we had a majority still says the peer is reachable.
       if (this._role === "candidate" && reply.granted && reply.term === this._term) this.preGranted.add(reply.src);
@@ -559,12 +527,10 @@ export class RaftNode {
     }
     const lastNew = this.log.merge(prevIndex, request.entries);
     if (request.relay !== undefined) this.noteRelay(request, request.relay.match);
-    this.noteLeader(request.term, leader, Math.min(request.commit, lastNew));
+    this.answers.noteLeader(request.term, leader, Math.min(request.commit, lastNew));
     const known = Math.max(Math.min(request.commit, lastNew), this.replicatedOnMajority(request, lastNew));
     if (known > this._commitIndex) this.commitTo(known);
-    // The leader sends us directly what we relayed: our chain did not get through (as
-    // far as it knows), so the entry may be unanswered. A guess withdrawn, not made.
-    if (request.relay === undefined && request.relayTo === undefined && prevIndex < this.relayedIndex && lastNew >= this.relayedIndex) this.relayedIndex = 0;
+    if (request.relay === undefined && request.relayTo === undefined) this.answers.noteResentDirectly(prevIndex, lastNew);
     if (request.quiet) return;
     const next = request.relayTo;
     if (request.relay === undefined && next !== undefined && next !== leader && next !== this.id && this.peers.includes(next)) {
@@ -577,14 +543,8 @@ export class RaftNode {
         return;
       }
       // Our log matches: pass the append on; the next follower answers for both of us.
-      if (lastNew > this.relayedIndex) {
-        this.relayedIndex = lastNew;
-        this.relayedTerm = this.log.termAt(lastNew);
-        this.relayedTo = next;
-        this.relayedFresh = this.relayedTerm === request.term;
-        this.relayedAt = now;
-      }
-      this.noteAcked(lastNew);
+      this.answers.noteRelayed(next, request.term, lastNew, now);
+      this.answers.noteAcked(this._term, lastNew);
       this.host.send({
         type: "append",
         quiet: false,
@@ -601,14 +561,6 @@ export class RaftNode {
       return;
     }
     this.replyAppend(request, leader, true, lastNew, 0, 0);
-  }
-
-  /** The leader of `term` reached us, telling us it had committed (and answered) up to `told`. */
-  private noteLeader(term: number, leader: NodeId, told: number): void {
-    if (told > this.leaderToldCommit) this.leaderToldCommit = told;
-    if (this.termLeaders.get(term) === leader) return;
-    this.termLeaders.set(term, leader);
-    for (const old of this.termLeaders.keys()) if (old <= term - TERM_LEADERS_KEPT) this.termLeaders.delete(old);
   }
 
   /** A fellow follower relayed the leader's append to us, its log matching up to `match`. */
@@ -646,22 +598,10 @@ export class RaftNode {
     request: AppendRequest, leader: NodeId, success: boolean, match: number, hintIndex: number, hintTerm: number,
     relay: AppendReply["relay"] = request.relay === undefined ? undefined : { peer: request.src, match: request.relay.match },
   ): void {
-    if (success) this.noteAcked(match);
+    if (success) this.answers.noteAcked(this._term, match);
     // One literal, `relay` left undefined when absent (encode and the DST skip it): a spread
     // of the base, cold at the chain's end, was a step of its own on every put.
     this.host.send({ type: "appended", src: this.id, dst: leader, term: this._term, success, match, hintIndex, hintTerm, sentAt: request.sentAt, relay });
-  }
-
-  /**
-   * Remembered for our votes: a successor counts who answered its predecessor
-   * (ackedByQuorum). Relaying counts as answering: the chain's end answers for us with
-   * the very match we pass on, and the leader credits us with it as if we had.
-   */
-  private noteAcked(match: number): void {
-    if (this._term !== this.ackTerm || match > this.acked) {
-      this.ackTerm = this._term;
-      this.acked = match;
-    }
   }
 
   private onAppendReply(reply: AppendReply, now: number): void {
@@ -1161,7 +1101,7 @@ export class RaftNode {
    * request spares that request the wait, and advanced-3 2% of its ungenerated gets).
    */
   private needsLeader(at: number): boolean {
-    if (this._term === 0 || this.putsBetween(this.leaderToldCommit, this.log.lastIndex)) return true;
+    if (this._term === 0 || this.putsBetween(this.answers.leaderToldCommit, this.log.lastIndex)) return true;
     return this.clientSilence(at) < this.config.electionTimeoutMax;
   }
 
@@ -1278,8 +1218,8 @@ export class RaftNode {
   private becomeLeader(now: number): void {
     this._role = "leader";
     this._leader = this.id;
-    this._leaderCommitFloor = this.answeredBefore();
-    this.guessedAbove = Math.min(Math.max(this.leaderToldCommit, this.peerToldCommit), this._leaderCommitFloor);
+    this._leaderCommitFloor = this.answers.answeredBefore(this._commitIndex);
+    this.guessedAbove = Math.min(this.answers.toldCommit(), this._leaderCommitFloor);
     this.leaderSince = now;
     this.fellQuiet = false;
     this.wokeAt = Number.NEGATIVE_INFINITY;
@@ -1308,43 +1248,6 @@ export class RaftNode {
       const peer = peers[i]!;
       this.sendAppend(peer, this.progress.get(peer)!, now, false, peers[i + 1]);
     }
-  }
-
-  /**
-   * The entries, as we take over, that an earlier leader already answered: those we know
-   * committed; those our voters knew committed (the last one before the old leader fell,
-   * say); and the last one we relayed along a chain, if still in our log as it was (it
-   * almost surely reached the chain's end and was answered, and that end may be cut off
-   * with the old leader and unable to tell us).
-   */
-  private answeredBefore(): number {
-    const relayed = this.log.termAt(this.relayedIndex) === this.relayedTerm ? this.relayedIndex : 0;
-    const told = Math.min(Math.max(this.peerCommit, relayed), this.log.lastIndex);
-    return Math.max(this._commitIndex, told, this.ackedByQuorum());
-  }
-
-  /**
-   * The commit point the leader of the last term we hold would have reached had every
-   * successful answer it was given arrived: advanceCommit over its followers' last answers
-   * (ours and the voters'), that leader holding every entry of its term we hold. It then
-   * answered those puts, most likely.
-   */
-  private ackedByQuorum(): number {
-    const term = this.log.lastTerm;
-    const last = this.log.lastIndex;
-    const leader = this.termLeaders.get(term);
-    const values = this.quorumValues;
-    values[0] = last;
-    let i = 1;
-    // A leader never answers itself; one we did not follow, we did not answer either.
-    if (leader !== undefined && leader !== this.id) values[i++] = this.ackTerm === term ? Math.min(this.acked, last) : 0;
-    for (const peer of this.peers) {
-      if (peer === leader) continue;
-      const ack = this.peerAcks.get(peer);
-      values[i++] = ack !== undefined && ack.term === term ? Math.min(ack.index, last) : 0;
-    }
-    const index = quorumValue(values, this.quorumScratch);
-    return index > 0 && this.log.termAt(index) === term ? index : 0;
   }
 
   private becomeFollower(term: number, leader: NodeId | undefined, now: number): void {
