@@ -4,6 +4,7 @@ import { AnswerKnowledge } from "./answer-knowledge.ts";
 import { fanout, LossEstimate } from "./fanout.ts";
 import { leaseHolds } from "./lease.ts";
 import { RaftLog } from "./log.ts";
+import { VoteRound } from "./vote-round.ts";
 import { Progress } from "./progress.ts";
 import { majority, quorumValue } from "./quorum.ts";
 import type { Random } from "../util/prng.ts";
@@ -20,16 +21,6 @@ import {
   type VoteRequest,
 } from "./types.ts";
 
-/** (Pre-)vote requests go out at most this many times per round, this far apart... */
-const VOTE_TRIES = 3;
-/**
- * ...except to a peer that granted our pre-vote: reachable and willing, its real vote is
- * asked for up to this many times. Under 30% loss, three tries lost a needed vote in
- * about one election in twenty, which then waited out a whole election timeout with no
- * leader; a peer cut off by a partition never granted the pre-vote, so it costs no more.
- */
-const VOTE_TRIES_PRE_GRANTED = 8;
-const VOTE_RETRY_MS = 60;
 /**
  * Below this first-try success rate, new entries go to spare followers directly instead
  * of along chains: at 15% packet loss 61% of chains get through (cheaper than spares), at
@@ -165,10 +156,6 @@ export class RaftNode {
   /** As leader: entries above this, up to our floor, we took as answered on a guess. */
   private guessedAbove = 0;
   private leaderSince = Number.NEGATIVE_INFINITY;
-  /** When our current (or last) campaign round began. */
-  private roundStartedAt = Number.NEGATIVE_INFINITY;
-  /** The leader whose silence started our campaign: asked once per round, not again. */
-  private silentLeader: NodeId | undefined;
   /** Per fellow follower, the last relay it sent us: its match, in which term, from which send. */
   private readonly relaysHeard = new Map<NodeId, { term: number; match: number; sentAt: number }>();
   private electionDeadline: number;
@@ -181,13 +168,8 @@ export class RaftNode {
   private lastTickAt = Number.NEGATIVE_INFINITY;
   /** When we last heard from a leader of our term; votes are refused for a while after. */
   private leaderContactAt: number;
-  private readonly votes = new Set<NodeId>();
-  /** Peers that answered this round's (pre-)vote request, granted or not. */
-  private readonly voteAnswered = new Set<NodeId>();
-  /** As candidate: the peers that granted our pre-vote for this term. */
-  private readonly preGranted = new Set<NodeId>();
-  private voteTries = 0;
-  private voteSentAt = Number.NEGATIVE_INFINITY;
+  /** Our campaign's current (or last) round of (pre-)vote requests. */
+  private readonly round: VoteRound;
   private readonly progress = new Map<NodeId, Progress>();
   /** Smoothed time from an append to its direct answer, from the `sentAt` each answer echoes. */
   private roundTrip: number | undefined;
@@ -225,6 +207,7 @@ export class RaftNode {
     this.rankKeys = new Float64Array(this.peers.length);
     this.appointed = [this.id, ...this.peers].sort()[0]!;
     this.answers = new AnswerKnowledge(this.id, this.peers, this.log);
+    this.round = new VoteRound(this.id, size);
     this.electionDeadline = options.now + this.firstTimeout();
   }
 
@@ -475,15 +458,15 @@ export class RaftNode {
   }
 
   private onVoteReply(reply: VoteReply, now: number): void {
-    this.answers.noteVoteReply(reply, this.campaigning() ? this.roundStartedAt : undefined);
+    this.answers.noteVoteReply(reply, this.campaigning() ? this.round.startedAt : undefined);
     if (reply.pre) {
       // A grant that came after we had a majority still says the peer is reachable.
-      if (this._role === "candidate" && reply.granted && reply.term === this._term) this.preGranted.add(reply.src);
+      if (this._role === "candidate" && reply.granted && reply.term === this._term) this.round.notePreGrant(reply.src);
       if (this._role !== "precandidate") return;
-      this.voteAnswered.add(reply.src);
+      this.round.noteAnswered(reply.src);
       if (reply.granted && reply.term === this._term + 1) {
-        this.votes.add(reply.src);
-        if (this.votes.size >= majority(this.clusterSize)) this.startElection(now);
+        this.round.grant(reply.src);
+        if (this.round.won()) this.startElection(now);
       } else if (!reply.granted && reply.term > this._term) {
         this.becomeFollower(reply.term, undefined, now);
       }
@@ -494,10 +477,10 @@ export class RaftNode {
       return;
     }
     if (this._role !== "candidate" || reply.term !== this._term) return;
-    this.voteAnswered.add(reply.src);
+    this.round.noteAnswered(reply.src);
     if (!reply.granted) return;
-    this.votes.add(reply.src);
-    if (this.votes.size >= majority(this.clusterSize)) this.becomeLeader(now);
+    this.round.grant(reply.src);
+    if (this.round.won()) this.becomeLeader(now);
   }
 
   private onAppend(request: AppendRequest, now: number): void {
@@ -1144,11 +1127,11 @@ export class RaftNode {
         return;
       }
     }
-    if (this._leader !== undefined) this.silentLeader = this._leader;
+    this.round.campaignAgainst(this._leader);
     this._role = "precandidate";
     this._leader = undefined;
     this.startRound(now);
-    if (this.votes.size >= majority(this.clusterSize)) {
+    if (this.round.won()) {
       this.startElection(now);
       return;
     }
@@ -1156,14 +1139,13 @@ export class RaftNode {
   }
 
   private startElection(now: number): void {
-    this.preGranted.clear();
-    for (const peer of this.votes) if (peer !== this.id) this.preGranted.add(peer);
+    this.round.carryPreGrants();
     this._term++;
     this._votedFor = this.id;
     this._role = "candidate";
     this._leader = undefined;
     this.startRound(now);
-    if (this.votes.size >= majority(this.clusterSize)) {
+    if (this.round.won()) {
       this.becomeLeader(now);
       return;
     }
@@ -1171,11 +1153,7 @@ export class RaftNode {
   }
 
   private startRound(now: number): void {
-    this.roundStartedAt = now;
-    this.votes.clear();
-    this.votes.add(this.id);
-    this.voteAnswered.clear();
-    this.voteTries = 0;
+    this.round.start(now);
     this.resetElectionTimer(now);
   }
 
@@ -1187,14 +1165,12 @@ export class RaftNode {
   private requestVotes(now: number): void {
     const pre = this._role === "precandidate";
     const term = pre ? this._term + 1 : this._term;
+    const stillSilent = (peer: NodeId) => now - this.lastHeardFrom(peer) >= this.config.electionTimeoutMin;
     for (const peer of this.peers) {
-      if (this.voteAnswered.has(peer)) continue;
-      if (this.voteTries >= this.voteTriesFor(peer)) continue;
-      if (this.voteTries > 0 && peer === this.silentLeader && now - this.lastHeardFrom(peer) >= this.config.electionTimeoutMin) continue;
+      if (!this.round.asks(peer, !pre, stillSilent)) continue;
       this.host.send({ type: "vote", src: this.id, dst: peer, term, pre, lastIndex: this.log.lastIndex, lastTerm: this.log.lastTerm });
     }
-    this.voteTries++;
-    this.voteSentAt = now;
+    this.round.noteAsked(now);
   }
 
   private campaigning(): boolean {
@@ -1203,16 +1179,7 @@ export class RaftNode {
 
   /** When to ask the silent peers again, if at all. */
   private voteRetryAt(): number {
-    if (!this.campaigning()) return Number.POSITIVE_INFINITY;
-    const retryAt = this.voteSentAt + VOTE_RETRY_MS;
-    if (this.voteTries < VOTE_TRIES) return retryAt;
-    for (const peer of this.preGranted) if (!this.voteAnswered.has(peer) && this.voteTries < this.voteTriesFor(peer)) return retryAt;
-    return Number.POSITIVE_INFINITY;
-  }
-
-  /** How many times this round asks `peer`: longer, as candidate, if it granted our pre-vote. */
-  private voteTriesFor(peer: NodeId): number {
-    return this._role === "candidate" && this.preGranted.has(peer) ? VOTE_TRIES_PRE_GRANTED : VOTE_TRIES;
+    return this.campaigning() ? this.round.retryAt(this._role === "candidate") : Number.POSITIVE_INFINITY;
   }
 
   private becomeLeader(now: number): void {
@@ -1259,7 +1226,7 @@ export class RaftNode {
     }
     this._role = "follower";
     this._leader = leader;
-    this.votes.clear();
+    this.round.clearGrants();
     if (wasLeader) {
       this.progress.clear();
       // Our own lease may still be running: refuse votes until it surely has not.
