@@ -4,9 +4,9 @@ import { AnswerKnowledge } from "./answer-knowledge.ts";
 import { fanout, LossEstimate } from "./fanout.ts";
 import { leaseHolds } from "./lease.ts";
 import { RaftLog } from "./log.ts";
-import { VoteRound } from "./vote-round.ts";
 import { Progress } from "./progress.ts";
 import { majority, quorumValue } from "./quorum.ts";
+import { VoteRound } from "./vote-round.ts";
 import type { Random } from "../util/prng.ts";
 import {
   validateConfig,
@@ -243,9 +243,9 @@ export class RaftNode {
   get leaderCommitFloor(): number { return this._leaderCommitFloor; }
 
   /**
-   * The entries we took over as answered without their leader having told us so (the
-   * chain's end's, the voters' and the relayer's knowledge: AnswerKnowledge.answeredBefore) are those
-   * after this index, up to leaderCommitFloor; none when every one was told.
+   * The entries we took over as answered without their leader having told us so (what
+   * the chain's end, the voters and the relayer knew: AnswerKnowledge.answeredBefore)
+   * are those after this index, up to leaderCommitFloor; none when every one was told.
    */
   get guessedAfter(): number { return this.guessedAbove; }
 
