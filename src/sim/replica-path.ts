@@ -30,14 +30,18 @@ export async function resolveReplica(given: string | undefined): Promise<string>
   throw new Error(`no replica binary at ${DEFAULT_REPLICA} and no scripts/build.ts to build it; pass --replica PATH`);
 }
 
+/** A fixture replica compiled by the build script's `ensure`, else its script as it is. */
+async function resolveFixture(ensure: "ensureFloorBuilt" | "ensureStraightforwardBuilt", script: string): Promise<string> {
+  const build = (await buildModule())[ensure];
+  return typeof build === "function" ? resolve(await build()) : script;
+}
+
 /** The trivial replica that sets the floor (the suite's --floor, `bun run startup`). */
-export async function resolveFloorReplica(): Promise<string> {
-  const build = await buildModule();
-  return typeof build.ensureFloorBuilt === "function" ? resolve(await build.ensureFloorBuilt()) : FLOOR_SCRIPT;
+export function resolveFloorReplica(): Promise<string> {
+  return resolveFixture("ensureFloorBuilt", FLOOR_SCRIPT);
 }
 
 /** The textbook build our message counts are held against (the suite's --straightforward). */
-export async function resolveStraightforwardReplica(): Promise<string> {
-  const build = await buildModule();
-  return typeof build.ensureStraightforwardBuilt === "function" ? resolve(await build.ensureStraightforwardBuilt()) : STRAIGHTFORWARD_SCRIPT;
+export function resolveStraightforwardReplica(): Promise<string> {
+  return resolveFixture("ensureStraightforwardBuilt", STRAIGHTFORWARD_SCRIPT);
 }

@@ -14,7 +14,7 @@ import type { RunReport } from "./report.ts";
 import { loadScenario, OFFICIAL_SCENARIOS, type Scenario } from "./scenario.ts";
 import { parseSeeds } from "./seeds.ts";
 import { classicMedian } from "./stats.ts";
-import { aggregate, formatCpuSplit, formatResources, formatSteal, formatTable, resourceSummary, runLabel, stealSummary, type ResourceSummary, type ScenarioRow, type StealSummary } from "./summary.ts";
+import { aggregate, formatCpuSplit, formatResources, formatSteal, formatTable, resourceSummary, runLabel, stealSummary, type ResourceSummary, type RunKind, type ScenarioRow, type StealSummary } from "./summary.ts";
 
 const USAGE = `usage: bun run suite [scenario names or files...] [options]
   --jobs N        runs at once (default 1; latency numbers are only honest with spare cores)
@@ -36,7 +36,7 @@ interface Job extends JobView {
   scenario: Scenario;
   path: string;
   seed: number | undefined;
-  kind: "ours" | "floor" | "straightforward";
+  kind: RunKind;
   report?: RunReport;
   error?: string;
 }
@@ -219,7 +219,7 @@ async function main(): Promise<number> {
 
   const jobs: Job[] = [];
   const addJob = (kind: Job["kind"], { path, scenario }: (typeof scenarios)[number], seed: number | undefined) => {
-    const label = `${kind === "straightforward" ? "straightforward:" : ""}${runLabel(kind === "floor", scenario.name, seed)}`;
+    const label = runLabel(kind, scenario.name, seed);
     jobs.push({ label, lifetime: scenario.lifetime, startedAt: undefined, done: false, scenario, path, seed, kind });
   };
   const quiet = (x: (typeof scenarios)[number]) => x.scenario.events.length === 0 && x.scenario.drops === 0;
@@ -256,17 +256,18 @@ async function main(): Promise<number> {
   const progress = new Progress(jobs, parallel);
   progress.start();
   try {
-    const programOf = (job: Job) => (job.kind === "floor" ? (floorReplica ?? replica) : job.kind === "straightforward" ? (straightforwardReplica ?? replica) : replica);
-    await runPool(jobs, parallel, (job, i) => runJob(job, programOf(job), lifetime, outDir, i), progress);
+    const programs: Record<RunKind, string> = { ours: replica, floor: floorReplica ?? replica, straightforward: straightforwardReplica ?? replica };
+    await runPool(jobs, parallel, (job, i) => runJob(job, programs[job.kind], lifetime, outDir, i), progress);
   } finally {
     progress.stop();
     unregister();
     removeDir(outDir);
   }
 
-  const ours = jobs.filter((j) => j.kind === "ours" && j.report).map((j) => j.report!);
-  const floorRuns = jobs.filter((j) => j.kind === "floor" && j.report).map((j) => j.report!);
-  const straightforwardRuns = jobs.filter((j) => j.kind === "straightforward" && j.report).map((j) => j.report!);
+  const runsOf = (kind: RunKind) => jobs.filter((j) => j.kind === kind && j.report).map((j) => j.report!);
+  const ours = runsOf("ours");
+  const floorRuns = runsOf("floor");
+  const straightforwardRuns = runsOf("straightforward");
   const errors = jobs.filter((j) => j.error).map((j) => ({ label: j.label, error: j.error! }));
   const rows = aggregate(ours);
   const floor = floorSummary(floorRuns, ours);

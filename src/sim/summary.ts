@@ -124,7 +124,7 @@ function cpuSplit(reports: readonly RunReport[], floor: boolean): CpuSplit | nul
       if (!info.cpuByThread || info.cpuSeconds === null) continue;
       replicas++;
       for (const [name, seconds] of Object.entries(info.cpuByThread)) sums[name] = (sums[name] ?? 0) + seconds;
-      if (!busiest || info.cpuSeconds > busiest.seconds) busiest = { run: runLabel(floor, r.scenario, r.seed), id: info.id, seconds: info.cpuSeconds, byThread: info.cpuByThread };
+      if (!busiest || info.cpuSeconds > busiest.seconds) busiest = { run: runLabel(floor ? "floor" : "ours", r.scenario, r.seed), id: info.id, seconds: info.cpuSeconds, byThread: info.cpuByThread };
     }
   }
   if (!busiest) return null;
@@ -149,9 +149,12 @@ export function formatResources(r: ResourceSummary, label = "Replicas"): string 
   return `${label} (${r.replicas}): ${connect}; peak RSS at most ${rss}; CPU at most ${cpu}; ${over}`;
 }
 
+/** Whose replica a suite run ran: ours, the floor fixture's, or the straightforward build's. */
+export type RunKind = "ours" | "floor" | "straightforward";
+
 /** How the suite names a run: `simple-1#3`, `floor:simple-1#3` (no seed: the scenario alone). */
-export function runLabel(floor: boolean, scenario: string, seed: number | undefined): string {
-  return `${floor ? "floor:" : ""}${scenario}${seed === undefined ? "" : `#${seed}`}`;
+export function runLabel(kind: RunKind, scenario: string, seed: number | undefined): string {
+  return `${kind === "ours" ? "" : `${kind}:`}${scenario}${seed === undefined ? "" : `#${seed}`}`;
 }
 
 /** The host's steal over a set of runs: how far the machine's own load can explain their latencies. */
@@ -168,8 +171,8 @@ export interface StealSummary {
 }
 
 export function stealSummary(ours: readonly RunReport[], floorRuns: readonly RunReport[] = []): StealSummary | null {
-  const label = (floor: boolean) => (r: RunReport) => (r.extras.hostSteal ? [{ run: runLabel(floor, r.scenario, r.seed), steal: r.extras.hostSteal }] : []);
-  const measured = [...ours.flatMap(label(false)), ...floorRuns.flatMap(label(true))];
+  const label = (kind: RunKind) => (r: RunReport) => (r.extras.hostSteal ? [{ run: runLabel(kind, r.scenario, r.seed), steal: r.extras.hostSteal }] : []);
+  const measured = [...ours.flatMap(label("ours")), ...floorRuns.flatMap(label("floor"))];
   if (measured.length === 0) return null;
   const worst = measured.reduce((a, b) => (b.steal.maxPercent > a.steal.maxPercent ? b : a));
   return {
