@@ -1,7 +1,8 @@
 // Relay chains (one append, forwarded once, answered for both followers) and the
 // retransmission back-off, on hand-driven bare RaftNodes.
 import { describe, expect, test } from "bun:test";
-import { HEARTBEAT_RETRY_MS, type RaftNode } from "../src/raft/node.ts";
+import type { RaftNode } from "../src/raft/node.ts";
+import { HEARTBEAT_RETRY_MS } from "../src/raft/send-pacing.ts";
 import type { AppendReply, AppendRequest, RaftMessage } from "../src/raft/types.ts";
 import { encode } from "../src/wire/encode.ts";
 import { decode } from "../src/wire/schema.ts";

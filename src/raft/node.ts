@@ -6,6 +6,7 @@ import { leaseHolds } from "./lease.ts";
 import { RaftLog } from "./log.ts";
 import { Progress } from "./progress.ts";
 import { majority, quorumValue } from "./quorum.ts";
+import { awaitingAnswer, SendPacing } from "./send-pacing.ts";
 import { VoteRound } from "./vote-round.ts";
 import type { Random } from "../util/prng.ts";
 import {
@@ -21,28 +22,6 @@ import {
   type VoteRequest,
 } from "./types.ts";
 
-/**
- * Below this first-try success rate, new entries go to spare followers directly instead
- * of along chains: at 15% packet loss 61% of chains get through (cheaper than spares), at
- * 30% only 34% (spares commit sooner). Once the loss estimate judged chains and round
- * trips alike and retransmissions went direct too, advanced-3's (30% loss) median latency
- * over seeds 1-5 went from 0.89-5.22 to 0.95-1.31 ms (full suite at cf8ce30).
- */
-const CHAIN_SUCCESS_FLOOR = 0.5;
-/**
- * The first retransmissions wait this many smoothed round trips (of the path the send
- * took: direct, or along a chain), between this fraction of retransmitInterval and all
- * of it (see retransmitAfter).
- */
-const RETRANSMIT_FLOOR = 0.5;
-const RETRANSMIT_ROUND_TRIPS = 3;
-/**
- * While at most this many retransmissions in a row went unanswered, the next one still
- * waits the round-trip timer (three quick retries in all); after that the waits grow.
- */
-const QUICK_RETRIES = 2;
-/** Weight of each new round-trip sample in the smoothed round trip (as TCP's SRTT). */
-const ROUND_TRIP_GAIN = 1 / 8;
 /**
  * A silent follower's entries are retried this many times as they were sent (along its
  * chain: a lost packet is likelier than a dead follower); after that it is taken for gone
@@ -71,21 +50,10 @@ const UNREACHABLE_AFTER = 2;
  */
 const LOSS_EVIDENCE_TRIES = 4;
 /**
- * An unanswered heartbeat is sent again after at least this long. Retried after the
- * retransmission interval (4 ms) like entries, it went out again before the answer could
- * arrive wherever a round trip takes longer: in the DST's slow networks (delays up to
- * 21 ms) the leader ticked four times as often and sent 2.8 times the appends.
- */
-export const HEARTBEAT_RETRY_MS = 50;
-/**
  * A get of a key whose last put was taken as answered on a guess waits at most this many
  * longest election timeouts after we took over for that put's leader to settle it.
  */
 const GUESS_WAIT_TIMEOUTS = 1;
-/** A follower that never answered us is taken as gone after this many silent heartbeat intervals. */
-const SILENT_AFTER = 4;
-/** ... and is then sent to at least once per this many intervals. */
-const SILENT_PACE_LIMIT = 8;
 /** A follower further behind than this catches up with heartbeats before it takes puts. */
 const CATCH_UP_LAG = 64;
 
@@ -171,10 +139,6 @@ export class RaftNode {
   /** Our campaign's current (or last) round of (pre-)vote requests. */
   private readonly round: VoteRound;
   private readonly progress = new Map<NodeId, Progress>();
-  /** Smoothed time from an append to its direct answer, from the `sentAt` each answer echoes. */
-  private roundTrip: number | undefined;
-  /** The same along relay chains (leader, two followers, leader), from relayed answers. */
-  private chainRoundTrip: number | undefined;
   /** Any message from a peer, by peer: who is reachable (redirect guesses). */
   private readonly lastHeard = new Map<NodeId, number>();
   private readonly quorumScratch: Float64Array;
@@ -182,6 +146,8 @@ export class RaftNode {
   private readonly rankedPeers: NodeId[];
   private readonly rankKeys: Float64Array;
   private readonly loss = new LossEstimate();
+  /** When to send to each follower again, and whether new entries go along chains. */
+  private readonly pacing: SendPacing;
   /** Reused lists for sendToEach(), so the replication path allocates nothing. */
   private readonly dueScratch: NodeId[] = [];
   private readonly partnerScratch: NodeId[] = [];
@@ -208,6 +174,7 @@ export class RaftNode {
     this.appointed = [this.id, ...this.peers].sort()[0]!;
     this.answers = new AnswerKnowledge(this.id, this.peers, this.log);
     this.round = new VoteRound(this.id, size);
+    this.pacing = new SendPacing(this.config, this.loss);
     this.electionDeadline = options.now + this.firstTimeout();
   }
 
@@ -322,7 +289,7 @@ export class RaftNode {
               if (!progress.lastSendAcknowledged()) progress.retransmits++;
               progress.rewind();
             }
-          } else if (this.awaitingAnswer(progress)) {
+          } else if (awaitingAnswer(progress)) {
             progress.retransmits++;
           }
           due.push(peer);
@@ -331,7 +298,7 @@ export class RaftNode {
           partners.push(peer);
         }
       }
-      if (due.length > 0) this.sendToEach(due, now, partners, this.chainsPay());
+      if (due.length > 0) this.sendToEach(due, now, partners, this.pacing.chainsPay());
       // A follower silent twice in a row is likely gone: uncommitted entries go on to the
       // next healthy followers too, instead of waiting for the silent one's return.
       if (stalled && this._commitIndex < this.log.lastIndex) this.replicate(now);
@@ -607,11 +574,7 @@ export class RaftNode {
     }
     const progress = this.progress.get(reply.src);
     if (!progress) return;
-    // Each send carries its own time, so a retransmission's answer is never mistaken for
-    // the original's (no Karn ambiguity). Relayed answers cover a longer path: kept apart
-    // (a turned-round chain's answer, two hops, lands there too and only shortens it a little).
-    if (reply.relay === undefined) this.roundTrip = smoothed(this.roundTrip, now - reply.sentAt);
-    else this.chainRoundTrip = smoothed(this.chainRoundTrip, now - reply.sentAt);
+    this.pacing.noteRoundTrip(now - reply.sentAt, reply.relay !== undefined);
     if (reply.success) {
       // Only an answer from an unreachable follower can bring a quorum back in reach.
       const regained = progress.retransmits > UNREACHABLE_AFTER && this.reachableFollowers() < majority(this.clusterSize) - 1;
@@ -664,7 +627,7 @@ export class RaftNode {
     // sending them to the few who still answer would only be wasted. They go out with
     // the retransmissions that find the others again.
     if (this.reachableFollowers() < quorum) return;
-    const chains = this.chainsPay();
+    const chains = this.pacing.chainsPay();
     const needed = chains ? quorum : fanout(quorum, this.peers.length, 1 - this.loss.pathSuccess(2), this.config.fanoutTarget);
     const ranked = this.rankByResponsiveness();
     const chosen = this.dueScratch;
@@ -740,81 +703,20 @@ export class RaftNode {
   }
 
   /**
-   * When to send to a follower again: soon if it has entries in flight (a loss, most
-   * likely), backing off exponentially while it stays silent, and never later than the
-   * heartbeat pace; so a lost message costs a few milliseconds, and a dead or cut-off
-   * follower a handful of packets, not hundreds. An unanswered probe is urgent only while
-   * entries wait for a quorum that the followers in step cannot make: then it may be the
-   * follower they need; otherwise a dead or cut-off follower would cost a new leader a
+   * When to send to a follower again (send-pacing.ts). An unanswered probe is urgent only
+   * while entries wait for a quorum that the followers in step cannot make: then it may be
+   * the follower they need; otherwise a dead or cut-off follower would cost a new leader a
    * dozen quick probes (with every put, each finding the last probe overdue, when the
    * followers in step alone committed them: advanced-2's and crash-4's killed leaders).
+   * The first leader ever (appointed, not elected) is its followers' first news of any
+   * leader: its no-op is urgent to each until answered, as an election's votes would be.
    */
   private resendAt(progress: Progress): number {
-    const heartbeatAt = progress.lastSentAt + this.heartbeatPace(progress);
-    // The first leader ever (appointed, not elected) is its followers' first news of any
-    // leader: its no-op is urgent to each until answered, as an election's votes would be.
     const urgent =
       !progress.probing ||
       (this.firstLeaderEver() && !progress.answeredOnce) ||
       (this._commitIndex < this.log.lastIndex && this.inStepFollowers() < majority(this.clusterSize) - 1);
-    if (urgent && this.awaitingAnswer(progress)) {
-      // Two quick retries first: on a lossy link a live follower is worth them. Then the
-      // gap grows fourfold under light loss (16, 64, 256 ms, then the heartbeat): a
-      // follower silent through three tries is then unreachable more likely than unlucky
-      // (at 10% loss, 0.7% of live ones are), and doubling cost each cut-off follower 8
-      // sends in its first 0.5 s. Under heavy loss (13% at 30%) it only doubles: fourfold
-      // there raised advanced-3's put p50 from 1.7 to 4.5 ms.
-      const chains = this.chainsPay();
-      const backoff = (chains ? 4 : 2) ** Math.min(Math.max(0, progress.retransmits - QUICK_RETRIES), 8);
-      // Under light loss, a follower silent through the quick retries is likelier cut off
-      // than unlucky: its back-off starts from the light-loss interval, as it did before
-      // the quick retries followed the round trip (else partition-2 +12 messages a run).
-      const quick = !chains || progress.retransmits <= QUICK_RETRIES;
-      const wait = (quick ? this.retransmitAfter(chains) : this.config.retransmitInterval) * backoff;
-      // Nothing but a heartbeat is waiting: no put waits on it, so it is not repeated
-      // before a slow link could have answered it.
-      const heartbeatOnly = !progress.probing && !progress.entriesInFlight();
-      return Math.min(heartbeatAt, progress.lastSentAt + (heartbeatOnly ? Math.max(wait, HEARTBEAT_RETRY_MS) : wait));
-    }
-    return heartbeatAt;
-  }
-
-  /**
-   * How long a follower may go without a send from us: the heartbeat interval; but a
-   * follower that has never answered us in this term and has been silent for
-   * SILENT_AFTER intervals (the leader we replaced, killed, most likely) is sent to only
-   * every half of its silence so far, up to SILENT_PACE_LIMIT intervals.
-   */
-  private heartbeatPace(progress: Progress): number {
-    const interval = this.config.heartbeatInterval;
-    const silence = progress.lastSentAt - progress.lastHeardAt;
-    if (progress.answeredOnce || silence < SILENT_AFTER * interval) return interval;
-    return Math.min(silence / 2, SILENT_PACE_LIMIT * interval);
-  }
-
-  /**
-   * Whether relay chains are the cheaper way to a quorum: while most of them get through.
-   * Under heavier loss, entries (and their retransmissions) go directly, to spare
-   * followers too.
-   */
-  private chainsPay(): boolean {
-    return this.loss.pathSuccess(3) >= CHAIN_SUCCESS_FLOOR;
-  }
-
-  /**
-   * The first retransmissions' wait: a few round trips of the path the sends take, so
-   * that a slow network (the DST's, with delays of up to 21 ms, or a busy host) is not
-   * sent everything twice; never more than retransmitInterval, what it was before it
-   * was measured. Under heavy loss (no chains) half the puts wait for it (fanout.ts: the
-   * first try reaches a quorum about half the time); under 10% loss a quarter of the
-   * chains (27%) do, and at 4 ms their puts took 5.5-6 ms in the real simulator, enough
-   * to carry advanced-4's median latency over 5 ms on some seeds. A chain's round trip
-   * there is 0.5-0.7 ms (p50; p99 1.2-3.3): three smoothed ones come to about 2.2 ms.
-   */
-  private retransmitAfter(chains: boolean): number {
-    const interval = this.config.retransmitInterval;
-    const roundTrip = (chains ? this.chainRoundTrip : this.roundTrip) ?? interval;
-    return Math.min(interval, Math.max(interval * RETRANSMIT_FLOOR, RETRANSMIT_ROUND_TRIPS * roundTrip));
+    return this.pacing.resendAt(progress, urgent);
   }
 
   /**
@@ -867,19 +769,6 @@ export class RaftNode {
       progress.forgetUnansweredSends();
     }
     return progress.heard(now, sentAt);
-  }
-
-  /**
-   * Whether a send to this follower is unanswered and worth repeating soon: entries sent
-   * but not acknowledged, a probe (after an election, or a rejection) that got no
-   * answer, or a heartbeat that got none. A lost probe left to the heartbeat pace kept a
-   * new leader under 30% loss on one follower for 500 ms, and every put waited for it. A
-   * lost heartbeat left to the next one, a second later, could let the follower's
-   * election timer (1.5 s at least) run out.
-   */
-  private awaitingAnswer(progress: Progress): boolean {
-    if (progress.probing) return progress.lastSendUnanswered();
-    return progress.entriesInFlight() || !progress.lastSendAcknowledged();
   }
 
   /**
@@ -1246,10 +1135,4 @@ export class RaftNode {
   private uniform(min: number, max: number): number {
     return min + this.random() * (max - min);
   }
-}
-
-/** TCP's smoothed round trip: each new sample moves it by ROUND_TRIP_GAIN of the difference. */
-function smoothed(current: number | undefined, sample: number): number | undefined {
-  if (!(sample >= 0)) return current;
-  return current === undefined ? sample : current + (sample - current) * ROUND_TRIP_GAIN;
 }

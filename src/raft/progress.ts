@@ -25,7 +25,7 @@ export class Progress {
   knowsFirstCommit = false;
   /** The follower our last send reached this one through, when it was a chain's end. */
   relayedBy: NodeId | undefined = undefined;
-  /** Retransmissions since the follower last answered: each waits longer (node.ts, resendAt). */
+  /** Retransmissions since the follower last answered: each waits longer (send-pacing.ts). */
   retransmits = 0;
   /** Sends taken as lost since the follower last answered, and their paths' hops in all. */
   unansweredSends = 0;
