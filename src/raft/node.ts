@@ -2,6 +2,7 @@
 // randomness from the injected generator, messages go out through the host. No I/O here.
 import { AnswerKnowledge } from "./answer-knowledge.ts";
 import { fanout, LossEstimate } from "./fanout.ts";
+import { FollowerRanking } from "./follower-ranking.ts";
 import { leaseHolds } from "./lease.ts";
 import { RaftLog } from "./log.ts";
 import { Progress } from "./progress.ts";
@@ -54,8 +55,6 @@ const LOSS_EVIDENCE_TRIES = 4;
  * longest election timeouts after we took over for that put's leader to settle it.
  */
 const GUESS_WAIT_TIMEOUTS = 1;
-/** A follower further behind than this catches up with heartbeats before it takes puts. */
-const CATCH_UP_LAG = 64;
 
 /** What the core asks of whoever runs it. */
 export interface RaftHost {
@@ -143,8 +142,8 @@ export class RaftNode {
   private readonly lastHeard = new Map<NodeId, number>();
   private readonly quorumScratch: Float64Array;
   private readonly quorumValues: Float64Array;
-  private readonly rankedPeers: NodeId[];
-  private readonly rankKeys: Float64Array;
+  /** Which followers new entries go to first. */
+  private readonly ranking: FollowerRanking;
   private readonly loss = new LossEstimate();
   /** When to send to each follower again, and whether new entries go along chains. */
   private readonly pacing: SendPacing;
@@ -169,8 +168,7 @@ export class RaftNode {
     const size = this.peers.length + 1;
     this.quorumScratch = new Float64Array(size);
     this.quorumValues = new Float64Array(size);
-    this.rankedPeers = [...this.peers];
-    this.rankKeys = new Float64Array(this.peers.length);
+    this.ranking = new FollowerRanking(this.peers);
     this.appointed = [this.id, ...this.peers].sort()[0]!;
     this.answers = new AnswerKnowledge(this.id, this.peers, this.log);
     this.round = new VoteRound(this.id, size);
@@ -618,8 +616,8 @@ export class RaftNode {
 
   /**
    * Sends new entries to just enough followers to commit them: the majority-1 most
-   * responsive ones (caught up, most recently heard from), plus spares when messages are
-   * being lost (fanout.ts). The others catch up in batches with their heartbeats.
+   * responsive ones (in step and answering, taking turns: follower-ranking.ts), plus
+   * spares when messages are being lost (fanout.ts). The others catch up in batches with their heartbeats.
    */
   private replicate(now: number): void {
     const quorum = majority(this.clusterSize) - 1;
@@ -629,7 +627,7 @@ export class RaftNode {
     if (this.reachableFollowers() < quorum) return;
     const chains = this.pacing.chainsPay();
     const needed = chains ? quorum : fanout(quorum, this.peers.length, 1 - this.loss.pathSuccess(2), this.config.fanoutTarget);
-    const ranked = this.rankByResponsiveness();
+    const ranked = this.ranking.rank(this.progress, this.log.lastIndex);
     const chosen = this.dueScratch;
     chosen.length = 0;
     let counted = 0;
@@ -769,42 +767,6 @@ export class RaftNode {
       progress.forgetUnansweredSends();
     }
     return progress.heard(now, sentAt);
-  }
-
-  /**
-   * Higher is better: not suspect (a send to it timed out since it last answered), then
-   * not far behind, then the one sent to least recently. New entries thus take turns
-   * among the healthy followers: each one hears from us every few puts, so while puts
-   * flow no follower needs a heartbeat of its own (and none falls behind by more than a
-   * few entries, which ride along in the next append it gets).
-   */
-  private responsiveness(peer: NodeId): number {
-    const progress = this.progress.get(peer)!;
-    const behind = this.log.lastIndex - progress.match;
-    return (progress.probing ? -4e15 : 0) + (progress.retransmits > 0 ? -2e15 : 0) + (behind > CATCH_UP_LAG ? -1e15 : 0) - progress.lastSentAt;
-  }
-
-  /**
-   * The followers, most responsive first (ties in their previous order). An insertion sort
-   * on keys computed once each: Array.prototype.sort with a comparator cost ~20 µs of a
-   * put at the leader, run cold after a wake-up, for four followers.
-   */
-  private rankByResponsiveness(): NodeId[] {
-    const ranked = this.rankedPeers;
-    const keys = this.rankKeys;
-    for (let i = 0; i < ranked.length; i++) {
-      const peer = ranked[i]!;
-      const key = this.responsiveness(peer);
-      let j = i - 1;
-      while (j >= 0 && keys[j]! < key) {
-        keys[j + 1] = keys[j]!;
-        ranked[j + 1] = ranked[j]!;
-        j--;
-      }
-      keys[j + 1] = key;
-      ranked[j + 1] = peer;
-    }
-    return ranked;
   }
 
   /** Tells followers holding the new commit point about it, without wanting a reply. */
