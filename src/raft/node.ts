@@ -617,7 +617,8 @@ export class RaftNode {
   /**
    * Sends new entries to just enough followers to commit them: the majority-1 most
    * responsive ones (in step and answering, taking turns: follower-ranking.ts), plus
-   * spares when messages are being lost (fanout.ts). The others catch up in batches with their heartbeats.
+   * spares when messages are being lost (fanout.ts). The others catch up in batches
+   * with their heartbeats.
    */
   private replicate(now: number): void {
     const quorum = majority(this.clusterSize) - 1;
