@@ -47,6 +47,7 @@ export class SendPacing {
   /** The same along relay chains (leader, two followers, leader), from relayed answers. */
   private chainRoundTrip: number | undefined;
 
+  /** `loss` is the leader's own estimate, which it keeps up to date as sends succeed or fail. */
   constructor(
     private readonly config: Pick<RaftConfig, "heartbeatInterval" | "retransmitInterval">,
     private readonly loss: LossEstimate,

@@ -113,10 +113,10 @@ export interface RaftConfig {
   /**
    * A leader sends to a follower it has not sent to for this long. An unanswered heartbeat
    * is retried like entries (backing off, HEARTBEAT_RETRY_MS at least: send-pacing.ts), so
-   * one lost packet does not let an election timer run out and a second is enough. At 500 ms, idle
-   * heartbeats were a quarter of simple-1's messages (`bun run replay --seeds 1-1000`:
-   * 513 a run at 5d95ffe, 386 at b7a82e2), and heavy loss (advanced-3) cost 0.83 s a run
-   * without a leader (0.15 s at b7a82e2).
+   * one lost packet does not let an election timer run out and a second is enough. At
+   * 500 ms, idle heartbeats were a quarter of simple-1's messages (`bun run replay
+   * --seeds 1-1000`: 513 a run at 5d95ffe, 386 at b7a82e2), and heavy loss (advanced-3)
+   * cost 0.83 s a run without a leader (0.15 s at b7a82e2).
    */
   readonly heartbeatInterval: number;
   /** Entries sent but not acknowledged for this long are sent again. */
