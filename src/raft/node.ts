@@ -1,5 +1,13 @@
 // The Raft core: a deterministic state machine. Time comes in as `now` arguments,
 // randomness from the injected generator, messages go out through the host. No I/O here.
+//
+// This file decides; its neighbours keep the counts and the rules each decision uses:
+// log.ts (the log), progress.ts (what the leader knows of each follower), send-pacing.ts
+// (when to send to one again, chains or direct), follower-ranking.ts (who gets a new
+// entry first), fanout.ts (how many, under loss), quorum.ts (majorities), lease.ts (why a
+// leader may read alone), vote-round.ts (a campaign round's counts), answer-knowledge.ts
+// (which puts an earlier leader already answered). Below: clock, proposals and reads,
+// messages, replication, roles.
 import { AnswerKnowledge } from "./answer-knowledge.ts";
 import { fanout, LossEstimate } from "./fanout.ts";
 import { FollowerRanking } from "./follower-ranking.ts";
