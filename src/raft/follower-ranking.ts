@@ -13,7 +13,7 @@ const CATCH_UP_LAG = 64;
  * New entries thus take turns among the healthy followers (and none falls behind by more
  * than a few entries, which ride along in the next append it gets).
  */
-export function responsiveness(progress: Progress, lastIndex: number): number {
+function responsiveness(progress: Progress, lastIndex: number): number {
   const behind = lastIndex - progress.match;
   return (progress.probing ? -4e15 : 0) + (progress.retransmits > 0 ? -2e15 : 0) + (behind > CATCH_UP_LAG ? -1e15 : 0) - progress.lastSentAt;
 }

@@ -139,6 +139,7 @@ function floorSummary(floorRuns: RunReport[], ours: RunReport[]): FloorSummary |
 function straightforwardSummary(theirs: RunReport[], ours: RunReport[]): StraightforwardSummary | null {
   if (theirs.length === 0) return null;
   const mean = (runs: RunReport[]) => runs.reduce((sum, r) => sum + r.stats.totalMsgs, 0) / runs.length;
+  const putP50 = (runs: RunReport[]) => classicMedian(runs.map((r) => r.extras.latency.put.p50));
   const rows = [...new Set(theirs.map((r) => r.scenario))].map((scenario) => {
     const mine = theirs.filter((r) => r.scenario === scenario);
     // Our runs of the same scenario and seeds, so that both means cover the same schedules.
@@ -146,7 +147,6 @@ function straightforwardSummary(theirs: RunReport[], ours: RunReport[]): Straigh
     const same = ours.filter((r) => r.scenario === scenario && seeds.has(r.seed));
     const ourMean = same.length > 0 ? mean(same) : null;
     const theirMean = mean(mine);
-    const putP50 = (runs: RunReport[]) => classicMedian(runs.map((r) => r.extras.latency.put.p50));
     return {
       scenario,
       runs: mine.length,
