@@ -6,12 +6,17 @@
 // code's hot speed (`bun run bench`), is what a sparse put's latency is made of; run it
 // on another host to see whether its caches forget as fast. With a timer that re-runs a
 // put during the gap, it also shows what keeping a replica warm would buy and cost.
+// Then a get at the leader beside the floor fixture's (cold-gets.ts): whether the part of
+// a get's latency that is a replica's own work is our code or the process around it.
 import { parseArgs } from "node:util";
 import { clientPacket, LoopbackCluster } from "../src/replica/loopback-cluster.ts";
 import { percentile } from "../src/sim/stats.ts";
+import { ColdGets } from "./cold-gets.ts";
 import type { ClientReply, PutRequest } from "../src/wire/messages.ts";
 
 const GAPS_MS = [0, 1, 5, 20, 65, 260];
+/** A get's gaps: back to back, and simple-1's and simple-2's gaps between a leader's requests and its gets. */
+const GET_GAPS_MS = [0, 65, 260];
 const WARMING = [
   { gapMs: 260, everyMs: 5 },
   { gapMs: 260, everyMs: 20 },
@@ -92,6 +97,16 @@ export async function coldReport(count: number, print: (line: string) => void = 
     print(
       `  asleep ${gapMs} ms, a put re-run every ${String(everyMs).padStart(2)} ms meanwhile  median ${warm.medianUs.toFixed(1).padStart(6)} µs  p90 ${warm.p90Us.toFixed(1).padStart(6)} µs  ` +
         `(without: ${plain.medianUs.toFixed(1)} µs); CPU ${warm.cpuMsPerSecond.toFixed(1)} ms/s against ${plain.cpuMsPerSecond.toFixed(1)}`,
+    );
+  }
+  const gets = new ColdGets();
+  print(`one get at the leader (src/main.ts's steps: decode, Replica.receive, encode, next deadline) beside the floor fixture's (parse, answer, stringify), in turns; ${count} gets of each a row`);
+  for (const gap of GET_GAPS_MS) {
+    const s = await gets.sample(count, gap);
+    const { decode, receive, encode, deadline } = s.steps;
+    print(
+      `  asleep ${String(gap).padStart(3)} ms before each get   ours ${s.oursUs.toFixed(1).padStart(6)} µs  floor ${s.floorUs.toFixed(1).padStart(6)} µs  ${(s.oursUs / s.floorUs).toFixed(2)}×;  ` +
+        `ours step by step: decode ${decode.toFixed(1)}, receive ${receive.toFixed(1)}, encode ${encode.toFixed(1)}, deadline ${deadline.toFixed(1)} µs`,
     );
   }
 }

@@ -1,5 +1,7 @@
-// The cold benchmark's put must be a real one: answered `ok` through every replica's step.
+// The cold benchmarks must time real requests: puts answered `ok` through every replica's
+// step, gets answered by our leader and by the floor fixture.
 import { expect, test } from "bun:test";
+import { ColdGets } from "../bench/cold-gets.ts";
 import { ColdPuts } from "../bench/cold.ts";
 
 test("the cold benchmark times whole puts, each answered ok", async () => {
@@ -13,4 +15,14 @@ test("the cold benchmark times whole puts, each answered ok", async () => {
   expect(Number.isFinite(sample.cpuMsPerSecond)).toBe(true);
   // Every put went through the whole cluster and came back ok (put() also throws if not).
   expect(puts.answered).toBe(warmPuts + timedPuts);
+});
+
+test("the cold get benchmark times our leader's whole get and the floor fixture's, each answered", async () => {
+  const gets = new ColdGets();
+  const before = gets.replies;
+  const sample = await gets.sample(3, 1);
+  for (const us of [sample.oursUs, sample.floorUs, ...Object.values(sample.steps)]) expect(us).toBeGreaterThan(0);
+  // Nine gets (three of ours, three of the floor's, three of ours step by step), each
+  // answered: ours() throws unless our leader answered ok with the value put.
+  expect(gets.replies).toBe(before + 9);
 });
