@@ -41,7 +41,8 @@ export class ColdGets {
   /** The cluster's clock, which stands still from the constructor on: the leader's lease holds for every get. */
   private readonly now: number;
   private readonly floorStore = new Map<string, string>();
-  private readonly floorReplica: FixtureReplica;
+  /** What answer() uses of a fixture replica: its identity and a send with no socket behind it. */
+  private readonly floorReplica: Pick<FixtureReplica, "id" | "leader" | "isLeader" | "send">;
   /** The floor fixture's replies, as bytes (what its socket would write). */
   private readonly floorReplies: Uint8Array[] = [];
   private sent = 0;
@@ -61,11 +62,8 @@ export class ColdGets {
     this.now = net.now;
     this.floorReplica = {
       id: this.leader.id,
-      others: [],
       leader: this.leader.id,
       isLeader: true,
-      // answer() only sends: no socket behind it.
-      socket: undefined as never,
       // PacketSocket.send's own first step: the packet text to bytes.
       send: (msg) => this.floorReplies.push(Buffer.from(JSON.stringify(msg))) > 0,
     };
