@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { clientPacket, LoopbackCluster } from "../src/replica/loopback-cluster.ts";
 import { percentile } from "../src/sim/stats.ts";
 import { ColdGets } from "./cold-gets.ts";
+import type { Replica } from "../src/replica/replica.ts";
 import type { ClientReply, PutRequest } from "../src/wire/messages.ts";
 
 const GAPS_MS = [0, 1, 5, 20, 65, 260];
@@ -31,7 +32,10 @@ interface Sample {
 
 export class ColdPuts {
   private readonly net: LoopbackCluster;
-  private readonly leader: string;
+  /** The cluster's leader, elected before the first put (cold-gets.ts reads from it too). */
+  readonly leader: Replica;
+  /** Each key's value as its last put answered `ok` told the client. */
+  readonly acknowledged = new Map<string, string>();
   private okReplies = 0;
   private sent = 0;
 
@@ -40,7 +44,12 @@ export class ColdPuts {
       if (reply.type === "ok") this.okReplies++;
     };
     this.net = new LoopbackCluster({ size: 5, seed: 1, wire: true, onReply });
-    this.leader = this.net.electLeader().id;
+    this.leader = this.net.electLeader();
+  }
+
+  /** The cluster's clock, which moves only while a put runs. */
+  get now(): number {
+    return this.net.now;
   }
 
   /** Puts answered `ok` so far (the warming timer's and the timed ones alike). */
@@ -51,11 +60,13 @@ export class ColdPuts {
   /** One put, from the client's packet to its `ok`, every replica's step included. */
   put(): void {
     const i = this.sent++;
-    const request: PutRequest = { type: "put", src: "0015", dst: this.leader, MID: `cold${i}`.padEnd(16, "m"), key: `key${i % 64}`.padEnd(32, "k"), value: i.toString(16).padStart(32, "0") };
+    const leader = this.leader.id;
+    const request: PutRequest = { type: "put", src: "0015", dst: leader, MID: `cold${i}`.padEnd(16, "m"), key: `key${i % 64}`.padEnd(32, "k"), value: i.toString(16).padStart(32, "0") };
     const before = this.answered;
-    this.net.send(request, clientPacket(request, this.leader));
+    this.net.send(request, clientPacket(request, leader));
     this.net.runFor(1);
     if (this.answered !== before + 1) throw new Error(`cold bench: put ${i} was not answered ok`);
+    this.acknowledged.set(request.key, request.value);
   }
 
   /** `count` puts, each timed alone after `gapMs` asleep (and a put every `warmEveryMs` meanwhile, if set). */
@@ -99,7 +110,7 @@ export async function coldReport(count: number, print: (line: string) => void = 
         `(without: ${plain.medianUs.toFixed(1)} µs); CPU ${warm.cpuMsPerSecond.toFixed(1)} ms/s against ${plain.cpuMsPerSecond.toFixed(1)}`,
     );
   }
-  const gets = new ColdGets();
+  const gets = new ColdGets(puts);
   print(`one get at the leader (src/main.ts's steps: decode, Replica.receive, encode, next deadline) beside the floor fixture's (parse, answer, stringify), in turns; ${count} gets of each a row`);
   for (const gap of GET_GAPS_MS) {
     const s = await gets.sample(count, gap);

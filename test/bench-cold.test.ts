@@ -18,7 +18,7 @@ test("the cold benchmark times whole puts, each answered ok", async () => {
 });
 
 test("the cold get benchmark times our leader's whole get and the floor fixture's, each answered", async () => {
-  const gets = new ColdGets();
+  const gets = new ColdGets(new ColdPuts());
   const before = gets.replies;
   const sample = await gets.sample(3, 1);
   for (const us of [sample.oursUs, sample.floorUs, ...Object.values(sample.steps)]) expect(us).toBeGreaterThan(0);
