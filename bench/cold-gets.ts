@@ -5,7 +5,7 @@
 // decode, Replica.receive, each outbound message encoded to bytes, the next deadline.
 // The floor's are test/fixtures/fixture-replica.ts's: parse the packet text, answer(),
 // stringify to bytes. Both run in the same process, in turns, after the same sleeps.
-import { answer, type FixtureReplica, type Msg } from "../test/fixtures/fixture-replica.ts";
+import { answer, parsePacket, type FixtureReplica } from "../test/fixtures/fixture-replica.ts";
 import { clientPacket } from "../src/replica/loopback-cluster.ts";
 import { percentile } from "../src/sim/stats.ts";
 import { encode } from "../src/wire/encode.ts";
@@ -103,9 +103,8 @@ export class ColdGets {
 
   /** The floor fixture's steps for one get packet. */
   floor(packet: Uint8Array): void {
-    // fixture-replica.ts's onPacket, word for word.
-    const msg = JSON.parse(Buffer.from(packet).toString("utf8")) as Msg;
-    answer(msg, this.floorReplica, this.floorStore);
+    // fixture-replica.ts's onPacket: its parse, then answer().
+    answer(parsePacket(packet), this.floorReplica, this.floorStore);
     if (this.floorReplies.pop() === undefined || this.floorReplies.length > 0) throw new Error("cold gets: the floor fixture did not answer once");
     this.replies++;
   }
